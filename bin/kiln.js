@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// Runs the TypeScript CLI through tsx so `kiln` works from a checkout and from the Docker image alike.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('../src/cli/main.ts');

@@ -1,0 +1,99 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * The only place that reads process.env. Each process asks for the sections it needs and gets one typed
+ * object, or one error naming every missing or invalid variable.
+ */
+
+const optionalUrl = z.url().optional();
+
+const sections = {
+  core: z.object({
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  }),
+  discord: z.object({
+    DISCORD_TOKEN: z.string().min(1, 'is required (the bot token from the Discord developer portal)'),
+    DISCORD_APPLICATION_ID: z.string().regex(/^\d{15,25}$/, 'must be the numeric application id'),
+    DISCORD_API_URL: optionalUrl,
+    DISCORD_DEV_GUILD_ID: z
+      .string()
+      .regex(/^\d{15,25}$/, 'must be a numeric guild id')
+      .optional(),
+  }),
+  worker: z.object({
+    WORKER_ROLES: z
+      .string()
+      .default('fetch,autotag,train')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((role) => role.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.enum(['fetch', 'autotag', 'train'])).min(1)),
+  }),
+  e621: z.object({
+    E621_BASE_URL: z.url().default('https://e621.net'),
+    E621_USER: z.string().min(1).optional(),
+    E621_API_KEY: z.string().min(1).optional(),
+  }),
+  tagger: z.object({
+    MODELS_DIR: z.string().min(1).default('./data/models'),
+  }),
+  trainer: z.object({
+    SD_SCRIPTS_DIR: z.string().min(1).optional(),
+    BASE_MODELS_FILE: z.string().min(1).optional(),
+    GPU_MEMORY_GB: z.coerce.number().positive().max(1024).optional(),
+    PUBLIC_URL: optionalUrl,
+    LINK_SECRET: z.string().min(16).optional(),
+  }),
+} as const;
+
+export type SectionName = keyof typeof sections;
+type SectionShape<N extends SectionName> = z.output<(typeof sections)[N]>;
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void
+  ? I
+  : never;
+export type ConfigFor<N extends SectionName> = UnionToIntersection<SectionShape<N>>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Loads `.env` from the working directory once, without overriding variables already set. */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
+
+export function readConfig<const N extends SectionName>(
+  names: readonly N[],
+  env: Record<string, string | undefined> = process.env,
+): ConfigFor<N> {
+  const problems: string[] = [];
+  const result: Record<string, unknown> = {};
+  for (const name of names) {
+    // Empty strings in .env files mean "not set".
+    const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+    const parsed = sections[name].safeParse(cleaned);
+    if (parsed.success) Object.assign(result, parsed.data);
+    else
+      for (const issue of parsed.error.issues) {
+        const key = issue.path.join('.');
+        const message =
+          issue.code === 'invalid_type' && env[key] === undefined ? 'is required' : issue.message;
+        problems.push(`${key} ${message}`);
+      }
+  }
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
+  return result as ConfigFor<N>;
+}
+
+/** Variables that must never be printed. */
+export const SECRET_KEYS = ['DISCORD_TOKEN', 'E621_API_KEY', 'LINK_SECRET'] as const;

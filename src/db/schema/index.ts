@@ -1,0 +1,2 @@
+export * from './guilds.ts';
+export * from './projects.ts';
