@@ -9,9 +9,13 @@ import { z } from 'zod';
 const optionalUrl = z.url().optional();
 
 const sections = {
-  core: z.object({
+  database: z.object({
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  }),
+  redis: z.object({
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+  }),
+  runtime: z.object({
     DATA_DIR: z.string().min(1).default('./data'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }),

@@ -4,7 +4,10 @@ import { ConfigError, readConfig } from '../../src/config/env.ts';
 describe('readConfig', () => {
   it('names every missing or invalid variable in one error', () => {
     try {
-      readConfig(['core', 'discord'], { DATABASE_URL: 'mysql://x', DISCORD_APPLICATION_ID: 'abc' });
+      readConfig(['database', 'redis', 'discord'], {
+        DATABASE_URL: 'mysql://x',
+        DISCORD_APPLICATION_ID: 'abc',
+      });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
@@ -17,7 +20,7 @@ describe('readConfig', () => {
   });
 
   it('applies defaults and parses worker roles', () => {
-    const config = readConfig(['core', 'worker'], {
+    const config = readConfig(['database', 'redis', 'runtime', 'worker'], {
       DATABASE_URL: 'postgres://localhost/kiln',
       REDIS_URL: 'redis://localhost:6379',
       WORKER_ROLES: 'fetch, train',
@@ -28,7 +31,7 @@ describe('readConfig', () => {
 
   it('rejects an unknown worker role', () => {
     expect(() =>
-      readConfig(['core', 'worker'], {
+      readConfig(['database', 'redis', 'runtime', 'worker'], {
         DATABASE_URL: 'postgres://localhost/kiln',
         REDIS_URL: 'redis://localhost:6379',
         WORKER_ROLES: 'fetch,gpu',

@@ -1,0 +1,45 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError, loadDotEnv } from '../config/env.ts';
+import { isUserError } from '../core/errors.ts';
+import { registerMigrate } from './commands/migrate.ts';
+
+/**
+ * `kiln` — one entry point for every process and tool. Each subcommand lives in its own file under
+ * ./commands and registers itself here, so the type checker sees the whole list.
+ */
+const registrations: Array<(program: Command) => void> = [registerMigrate];
+
+export function buildProgram(): Command {
+  const program = new Command('kiln')
+    .description('Kiln: character LoRAs from e621 to a finished model, built with friends in Discord.')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of registrations) register(program);
+  return program;
+}
+
+/** Prints a clean one-paragraph error (no stack) for problems the operator can fix, then exits non-zero. */
+export function reportFatal(error: unknown): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`kiln: ${error.message}\nSee README.md (Configuration) or .env.example.\n`);
+  } else if (isUserError(error)) {
+    process.stderr.write(`kiln: ${error.message}\n`);
+  } else if (error instanceof CommanderError) {
+    process.exit(error.exitCode);
+  } else {
+    process.stderr.write(
+      `kiln: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+  }
+  process.exit(1);
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/src\//, '/src/'))) {
+  loadDotEnv();
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError && error.exitCode === 0) process.exit(0);
+    reportFatal(error);
+  }
+}
