@@ -15,7 +15,7 @@ CREATE TABLE "projects" (
 	"owner_id" text NOT NULL,
 	"character_name" text NOT NULL,
 	"main_tag" text NOT NULL,
-	"notes" text DEFAULT '' NOT NULL,
+	"notes" jsonb DEFAULT '{"look":"","outfits":"","accessories":"","markings":"","deviations":""}'::jsonb NOT NULL,
 	"status" text DEFAULT 'draft' NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { pgTable, serial, text, timestamp, uniqueIndex, index } from 'drizzle-orm/pg-core';
+import { index, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { EMPTY_NOTES, type ResearchNotes } from '../../core/project/research-notes.ts';
 import { guilds } from './guilds.ts';
 
 export const PROJECT_STATUSES = ['draft', 'fetching', 'pruning', 'tagging', 'training', 'done'] as const;
@@ -19,7 +20,7 @@ export const projects = pgTable(
     ownerId: text('owner_id').notNull(),
     characterName: text('character_name').notNull(),
     mainTag: text('main_tag').notNull(),
-    notes: text('notes').notNull().default(''),
+    notes: jsonb('notes').$type<ResearchNotes>().notNull().default(EMPTY_NOTES),
     status: text('status', { enum: PROJECT_STATUSES }).notNull().default('draft'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true })
