@@ -1,13 +1,19 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadDotEnv } from '../config/env.ts';
 import { isUserError } from '../core/errors.ts';
+import { registerDeployCommands } from './commands/deploy-commands.ts';
 import { registerMigrate } from './commands/migrate.ts';
+import { registerProcesses } from './commands/processes.ts';
 
 /**
  * `kiln` — one entry point for every process and tool. Each subcommand lives in its own file under
  * ./commands and registers itself here, so the type checker sees the whole list.
  */
-const registrations: Array<(program: Command) => void> = [registerMigrate];
+const registrations: Array<(program: Command) => void> = [
+  registerProcesses,
+  registerMigrate,
+  registerDeployCommands,
+];
 
 export function buildProgram(): Command {
   const program = new Command('kiln')

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { Database } from '../db/client.ts';
 import { UserError } from '../core/errors.ts';
 import { assertRedisReachable } from '../queue/connection.ts';
@@ -13,9 +14,31 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** Creates the configured database when the server answers but the database does not exist yet. */
+async function createMissingDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`will not create a database named "${name}"`);
+  const maintenance = new URL(url);
+  maintenance.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: maintenance.toString() });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+}
+
 export async function connectDatabaseOrExplain(database: Database, url: string): Promise<void> {
   try {
-    await database.pool.query('select 1');
+    try {
+      await database.pool.query('select 1');
+    } catch (error) {
+      if ((error as { code?: string }).code !== '3D000') throw error;
+      await createMissingDatabase(url);
+      await database.pool.query('select 1');
+    }
   } catch (error) {
     throw new UserError(
       'service-unavailable',

@@ -10,10 +10,16 @@ const optionalUrl = z.url().optional();
 
 const sections = {
   database: z.object({
-    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .default('postgres://postgres@127.0.0.1:5432/kiln'),
   }),
   redis: z.object({
-    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+      .default('redis://127.0.0.1:6379'),
   }),
   runtime: z.object({
     DATA_DIR: z.string().min(1).default('./data'),

@@ -7,9 +7,21 @@ import { z } from 'zod';
 export const RESEARCH_NOTE_FIELDS = [
   { key: 'look', label: 'Canonical look', hint: 'Species, body and fur colours, eyes, hair, build, forms.' },
   { key: 'outfits', label: 'Outfit pieces', hint: 'Each piece of the typical outfit(s).' },
-  { key: 'accessories', label: 'Accessories', hint: 'Weapons, jewellery, instruments, typical environments.' },
-  { key: 'markings', label: 'Markings and special anatomy', hint: 'Facial markings, patterns, scars, anatomy.' },
-  { key: 'deviations', label: 'Common deviations', hint: 'How fan art differs from canon (nude look, colours).' },
+  {
+    key: 'accessories',
+    label: 'Accessories',
+    hint: 'Weapons, jewellery, instruments, typical environments.',
+  },
+  {
+    key: 'markings',
+    label: 'Markings and special anatomy',
+    hint: 'Facial markings, patterns, scars, anatomy.',
+  },
+  {
+    key: 'deviations',
+    label: 'Common deviations',
+    hint: 'How fan art differs from canon (nude look, colours).',
+  },
 ] as const;
 
 export type ResearchNoteKey = (typeof RESEARCH_NOTE_FIELDS)[number]['key'];

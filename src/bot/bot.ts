@@ -1,0 +1,50 @@
+import { Events, type Client } from 'discord.js';
+import type { Db } from '../db/client.ts';
+import type { Logger } from '../log.ts';
+import type { JobProducer } from '../queue/producer.ts';
+import { createDiscordClient } from './client.ts';
+import { routeInteraction } from './router.ts';
+
+export interface BotOptions {
+  token: string;
+  apiUrl?: string | undefined;
+  db: Db;
+  jobs: JobProducer;
+  log: Logger;
+}
+
+export interface RunningBot {
+  client: Client;
+  stop(): Promise<void>;
+}
+
+/** Logs the bot in and routes every interaction; resolves once the gateway is ready. */
+export async function startBot(options: BotOptions): Promise<RunningBot> {
+  const client = createDiscordClient({ apiUrl: options.apiUrl });
+  const log = options.log.child({ process: 'bot' });
+  const context = { db: options.db, jobs: options.jobs, log, client };
+  const pending = new Set<Promise<void>>();
+
+  client.on(Events.InteractionCreate, (interaction) => {
+    const task = routeInteraction(interaction, context).finally(() => pending.delete(task));
+    pending.add(task);
+  });
+  client.on(Events.Error, (error) => log.error({ err: error }, 'discord client error'));
+  client.rest.on('rateLimited', (info) =>
+    log.warn({ route: info.route, retryAfter: info.retryAfter }, 'rate limited'),
+  );
+
+  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+  await client.login(options.token);
+  await ready;
+  log.info({ user: client.user?.tag }, 'bot ready');
+
+  return {
+    client,
+    async stop() {
+      // Let interactions in flight finish their replies before the connection goes.
+      await Promise.allSettled([...pending]);
+      await client.destroy();
+    },
+  };
+}

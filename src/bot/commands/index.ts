@@ -1,0 +1,27 @@
+import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
+import type { Subcommand } from '../handler-types.ts';
+import { info } from './lora/info.ts';
+import { list } from './lora/list.ts';
+import { newProject } from './lora/new.ts';
+import { notes } from './lora/notes.ts';
+import { settings } from './lora/settings.ts';
+import { thread } from './lora/thread.ts';
+
+/** Every /lora subcommand, one file each. The list is static so the type checker sees it whole. */
+export const loraSubcommands: readonly Subcommand[] = [newProject, notes, info, list, thread, settings];
+
+export const LORA_COMMAND = 'lora';
+
+export function buildLoraCommand(): SlashCommandBuilder {
+  const command = new SlashCommandBuilder()
+    .setName(LORA_COMMAND)
+    .setDescription('Build a character LoRA with your friends')
+    .setContexts(InteractionContextType.Guild);
+  for (const subcommand of loraSubcommands) command.addSubcommand((sub) => subcommand.build(sub));
+  return command;
+}
+
+/** The JSON that `kiln deploy-commands` registers. */
+export function commandDefinitions() {
+  return [buildLoraCommand().toJSON()];
+}

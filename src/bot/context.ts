@@ -1,0 +1,12 @@
+import type { Client } from 'discord.js';
+import type { Db } from '../db/client.ts';
+import type { Logger } from '../log.ts';
+import type { JobProducer } from '../queue/producer.ts';
+
+/** What every command and component handler may use; passed explicitly, never looked up globally. */
+export interface BotContext {
+  db: Db;
+  jobs: JobProducer;
+  log: Logger;
+  client: Client;
+}

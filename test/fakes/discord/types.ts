@@ -1,0 +1,223 @@
+import type { APIEmbed, APIMessageTopLevelComponent } from 'discord-api-types/v10';
+
+/** A guild member the tests act as. */
+export interface FakeUser {
+  id: string;
+  username: string;
+  /** Role ids; unknown ones are created in the guild (GUILD_ROLE_CREATE is dispatched). */
+  roles?: string[];
+  /** The member's permissions as the interaction reports them; default View Channel + Send Messages. */
+  permissions?: bigint;
+}
+
+export interface FakeRole {
+  id: string;
+  name: string;
+  permissions?: bigint;
+}
+
+export interface FakeDiscordOptions {
+  /** Default '100000000000000001'; also the bot user's id. */
+  applicationId?: string;
+  /** The bot token the fake accepts; anything else gets 401. */
+  token?: string;
+  /** The one guild, default '200000000000000001', holding one text channel 'general' ('300000000000000001'). */
+  guildId?: string;
+  /** Per-attachment upload limit (the interactions' attachment_size_limit), default 10 MiB. */
+  uploadLimitBytes?: number;
+  /** Time allowed for the first response to an interaction, default 3000 ms. */
+  initialResponseDeadlineMs?: number;
+  /** Lifetime of an interaction token for follow-ups and edits, default 15 minutes. */
+  followUpWindowMs?: number;
+  /** The bot's permissions in the guild (its role), default: what Kiln needs (see DEFAULT_BOT_PERMISSIONS). */
+  botPermissions?: bigint;
+  /** Extra roles that exist in the guild from the start. */
+  roles?: FakeRole[];
+  /**
+   * When true (default), users can only invoke registered commands with the options those commands
+   * declare, as in the real client. When false, unregistered commands are dispatched with option types
+   * guessed from the JavaScript values.
+   */
+  strictCommands?: boolean;
+}
+
+export interface RecordedFile {
+  /** The multipart field, e.g. 'files[0]'. */
+  field: string;
+  name: string;
+  size: number;
+  contentType: string;
+  data: Buffer;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Decoded path without '/api/v10', e.g. '/webhooks/1/tok/messages/@original'. */
+  path: string;
+  query: Record<string, string>;
+  /** Parsed JSON body, or the parsed payload_json of a multipart body; undefined when empty. */
+  body: unknown;
+  files: RecordedFile[];
+  status: number;
+  /** Date.now() when the request arrived. */
+  at: number;
+  /** The JSON the fake answered with (undefined for 204). */
+  response: unknown;
+}
+
+export interface FakeAttachment {
+  id: string;
+  filename: string;
+  size: number;
+  url: string;
+  contentType: string;
+  description: string | null;
+  data: Buffer;
+}
+
+/** The editable part of a message; `history` keeps one of these per earlier version. */
+export interface FakeMessageVersion {
+  content: string;
+  flags: number;
+  /** Raw API JSON as the bot sent it (attachment:// references kept as sent). */
+  components: APIMessageTopLevelComponent[];
+  embeds: APIEmbed[];
+  attachments: FakeAttachment[];
+  /** Date.now() of the edit that produced this version; null for the first version. */
+  editedAt: number | null;
+}
+
+export interface FakeMessage extends FakeMessageVersion {
+  id: string;
+  channelId: string;
+  authorId: string;
+  /** Discord message type: 0 default, 18 thread created, 20 slash-command reply. */
+  type: number;
+  createdAt: number;
+  deleted: boolean;
+  /** The interaction whose response or follow-up this message is. */
+  interactionId: string | null;
+  /** The user the interaction came from: only they see an ephemeral message. */
+  interactionUserId: string | null;
+  /** Id of a thread started from this message. */
+  threadId: string | null;
+  history: FakeMessageVersion[];
+}
+
+export interface FakeChannel {
+  id: string;
+  /** 0 text channel, 11 public thread, 12 private thread. */
+  type: number;
+  name: string;
+  parentId: string | null;
+  guildId: string;
+  ownerId: string | null;
+  /** Messages in creation order, ephemeral ones included, deleted ones removed. */
+  messages: FakeMessage[];
+  deleted: boolean;
+  archived: boolean;
+  locked: boolean;
+  autoArchiveDuration: number;
+  createdAt: number;
+  memberIds: string[];
+}
+
+/** Data of an interaction callback (a message, autocomplete choices or a modal), as sent. */
+export interface CallbackData {
+  content?: string;
+  flags?: number;
+  components?: unknown[];
+  embeds?: unknown[];
+  choices?: { name: string; value: string | number }[];
+  custom_id?: string;
+  title?: string;
+  [key: string]: unknown;
+}
+
+export interface InteractionCallback {
+  type: number;
+  data?: CallbackData;
+  files: RecordedFile[];
+  /** Date.now() when the callback arrived. */
+  at: number;
+}
+
+export interface InteractionResult {
+  interactionId: string;
+  token: string;
+  callback: InteractionCallback;
+  /** Dispatch of INTERACTION_CREATE → callback received, in milliseconds. */
+  latencyMs: number;
+  /** Messages posted with POST /webhooks/{app}/{token}, in order. */
+  followUps(): FakeMessage[];
+  /** The @original message as it is now (the reply, or the component's message after type 6/7). */
+  original(): FakeMessage | undefined;
+  /**
+   * Waits until @original satisfies the predicate. Without one: until a deferred reply (type 5) was
+   * edited, or a deferred update (type 6) edited the message; immediately for other types.
+   */
+  waitForOriginal(predicate?: (m: FakeMessage) => boolean, timeoutMs?: number): Promise<FakeMessage>;
+  waitForFollowUp(predicate?: (m: FakeMessage) => boolean, timeoutMs?: number): Promise<FakeMessage>;
+}
+
+export type OptionValue = string | number | boolean;
+
+export interface SlashOptions {
+  subcommand?: string;
+  subcommandGroup?: string;
+  options?: Record<string, OptionValue>;
+  channelId?: string;
+}
+
+export interface AutocompleteOptions extends SlashOptions {
+  /** The option the user is typing in; its value comes from `options` or is ''. */
+  focused: string;
+}
+
+export interface ModalSubmitOptions {
+  channelId?: string;
+  /** The message the modal was opened from; defaults to the one recorded when the modal was shown. */
+  message?: FakeMessage;
+}
+
+export interface FakeActor {
+  readonly user: FakeUser;
+  slash(command: string, options?: SlashOptions): Promise<InteractionResult>;
+  autocomplete(command: string, options: AutocompleteOptions): Promise<InteractionResult>;
+  button(message: FakeMessage, customId: string): Promise<InteractionResult>;
+  select(message: FakeMessage, customId: string, values: string[]): Promise<InteractionResult>;
+  /** Text inputs by custom_id; a string select inside a Label takes string[]. */
+  modalSubmit(
+    customId: string,
+    fields: Record<string, string | string[]>,
+    options?: ModalSubmitOptions,
+  ): Promise<InteractionResult>;
+}
+
+export type FailResponse =
+  | { status: 429; retryAfter: number; scope?: 'user' | 'global' | 'shared' }
+  | { status: number; body?: unknown };
+
+export interface FakeDiscord {
+  /** Pass as `new Client({ rest: { api: apiUrl } })` or `new REST({ api: apiUrl })`. */
+  apiUrl: string;
+  /** http://127.0.0.1:PORT; attachments are served under /attachments/. */
+  baseUrl: string;
+  token: string;
+  applicationId: string;
+  /** The bot user's id (equal to the application id). */
+  botUserId: string;
+  guildId: string;
+  channelId: string;
+  requests: RecordedRequest[];
+  user(user: FakeUser): FakeActor;
+  channel(id: string): FakeChannel | undefined;
+  threads(): FakeChannel[];
+  message(channelId: string, messageId: string): FakeMessage | undefined;
+  deleteChannel(id: string): void;
+  failNext(match: { method?: string; pathPrefix?: string }, response: FailResponse): void;
+  waitForRequest(predicate: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
+  commands(): unknown[];
+  disconnectAll(): void;
+  close(): Promise<void>;
+}
