@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadDotEnv } from '../config/env.ts';
 import { isUserError } from '../core/errors.ts';
-import { registerDeployCommands } from './commands/deploy-commands.ts';
+import { registerDeployCommands, registerInviteUrl } from './commands/deploy-commands.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerProcesses } from './commands/processes.ts';
 
@@ -13,6 +13,7 @@ const registrations: Array<(program: Command) => void> = [
   registerProcesses,
   registerMigrate,
   registerDeployCommands,
+  registerInviteUrl,
 ];
 
 export function buildProgram(): Command {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { REST, Routes } from 'discord.js';
 import { readConfig } from '../../config/env.ts';
 import { commandDefinitions } from '../../bot/commands/index.ts';
+import { inviteUrl } from '../../bot/invite.ts';
 
 export function registerDeployCommands(program: Command): void {
   program
@@ -27,5 +28,15 @@ export function registerDeployCommands(program: Command): void {
       process.stdout.write(
         `kiln: registered ${body.length} command(s) ${options.global ? 'globally' : `in guild ${guildId}`}\n`,
       );
+    });
+}
+
+export function registerInviteUrl(program: Command): void {
+  program
+    .command('invite-url')
+    .description('Print the link that adds the bot to a server with the scopes and permissions it needs.')
+    .action(() => {
+      const config = readConfig(['discord']);
+      process.stdout.write(`${inviteUrl(config.DISCORD_APPLICATION_ID)}\n`);
     });
 }

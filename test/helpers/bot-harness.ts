@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { Redis } from 'ioredis';
+import { startBot, type RunningBot } from '../../src/bot/bot.ts';
+import { createLogger, type Logger } from '../../src/log.ts';
+import { openRedis } from '../../src/queue/connection.ts';
+import { createProducer, type JobProducer } from '../../src/queue/producer.ts';
+import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions } from '../fakes/discord/index.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+import { freshQueuePrefix, TEST_REDIS_URL } from './redis.ts';
+
+/** Log lines the bot wrote, parsed, so tests can assert on them (and that secrets never appear). */
+export class LogCapture {
+  readonly lines: string[] = [];
+  readonly stream = new Writable({
+    write: (chunk: Buffer, _encoding, done) => {
+      this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export interface BotHarness {
+  discord: FakeDiscord;
+  database: TestDatabase;
+  redis: Redis;
+  jobs: JobProducer;
+  prefix: string;
+  logs: LogCapture;
+  log: Logger;
+  bot: RunningBot;
+  /** A new client and fresh process state, as after a redeploy; Postgres and Redis stay. */
+  restartBot(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The real bot, logged into the Discord stand-in, on a database and queue prefix of its own. */
+export async function startBotHarness(options: FakeDiscordOptions = {}): Promise<BotHarness> {
+  const token = `test-token-${randomBytes(8).toString('hex')}`;
+  const discord = await startFakeDiscord({ token, ...options });
+  const database = await createTestDatabase();
+  const redis = openRedis(TEST_REDIS_URL);
+  const prefix = freshQueuePrefix();
+  const jobs = createProducer(redis, prefix);
+  const logs = new LogCapture();
+  const log = createLogger('debug', logs.stream);
+  const launch = () => startBot({ token, apiUrl: discord.apiUrl, db: database.db, jobs, log });
+  const harness: BotHarness = {
+    discord,
+    database,
+    redis,
+    jobs,
+    prefix,
+    logs,
+    log,
+    bot: await launch(),
+    async restartBot() {
+      await harness.bot.stop();
+      harness.bot = await launch();
+    },
+    async close() {
+      await harness.bot.stop();
+      await jobs.close();
+      redis.disconnect();
+      await discord.close();
+      await database.drop();
+    },
+  };
+  return harness;
+}
