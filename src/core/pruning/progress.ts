@@ -15,7 +15,9 @@ export interface BoardCounts {
   needsEdit: number;
 }
 
-export function countBoard(verdicts: Iterable<{ decision: Decision; headshot: boolean; needsEdit: boolean }>): BoardCounts {
+export function countBoard(
+  verdicts: Iterable<{ decision: Decision; headshot: boolean; needsEdit: boolean }>,
+): BoardCounts {
   const counts: BoardCounts = { total: 0, kept: 0, pruned: 0, undecided: 0, headshots: 0, needsEdit: 0 };
   for (const verdict of verdicts) {
     counts.total += 1;
@@ -28,7 +30,8 @@ export function countBoard(verdicts: Iterable<{ decision: Decision; headshot: bo
 
 /** One line comparing the kept count with the guide's 50–100 target. */
 export function targetLine(kept: number): string {
-  if (kept < DATASET_TARGET.min) return `${kept} kept, ${DATASET_TARGET.min - kept} short of the guide's 50–100`;
+  if (kept < DATASET_TARGET.min)
+    return `${kept} kept, ${DATASET_TARGET.min - kept} short of the guide's 50–100`;
   if (kept <= DATASET_TARGET.max) return `${kept} kept, inside the guide's 50–100`;
   return `${kept} kept, above the guide's 50–100 (fine if they are all good; more to tag)`;
 }

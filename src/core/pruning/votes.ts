@@ -65,7 +65,8 @@ export function decideImage(tally: Tally, rule: QuorumRule, override: Decision |
 }
 
 export function validateQuorumRule(rule: QuorumRule): string | null {
-  if (!Number.isInteger(rule.lead) || rule.lead < 1 || rule.lead > 20) return `lead must be 1–20 (got ${rule.lead})`;
+  if (!Number.isInteger(rule.lead) || rule.lead < 1 || rule.lead > 20)
+    return `lead must be 1–20 (got ${rule.lead})`;
   if (!Number.isInteger(rule.majorityAfter) || rule.majorityAfter < 1 || rule.majorityAfter > 50)
     return `majority after must be 1–50 (got ${rule.majorityAfter})`;
   return null;

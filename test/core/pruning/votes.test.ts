@@ -30,7 +30,10 @@ describe('quorum rule', () => {
   it('flags headshots and edits only on kept images', () => {
     expect(decide(['headshot', 'keep'])).toMatchObject({ headshot: true, needsEdit: false });
     expect(decide(['edit', 'keep'])).toMatchObject({ headshot: false, needsEdit: true });
-    expect(decide(['headshot', 'prune', 'prune', 'prune'])).toMatchObject({ decision: 'pruned', headshot: false });
+    expect(decide(['headshot', 'prune', 'prune', 'prune'])).toMatchObject({
+      decision: 'pruned',
+      headshot: false,
+    });
   });
 });
 
