@@ -1,9 +1,4 @@
-import {
-  PermissionFlagsBits,
-  type AutocompleteInteraction,
-  type GuildMember,
-  type Interaction,
-} from 'discord.js';
+import { PermissionFlagsBits, type AutocompleteInteraction, type Interaction } from 'discord.js';
 import { UserError } from '../core/errors.ts';
 import { canEditProject } from '../core/project/permissions.ts';
 import type { Db } from '../db/client.ts';
@@ -63,24 +58,27 @@ export async function loadProjectForComponent(
   return project;
 }
 
-export async function memberCanEdit(db: Db, member: GuildMember, project: ProjectRow): Promise<boolean> {
+/** The member who acted, with the permissions Discord computed for them in that channel. */
+export type Actor = Pick<Interaction<'cached'>, 'member' | 'memberPermissions'>;
+
+export async function memberCanEdit(db: Db, actor: Actor, project: ProjectRow): Promise<boolean> {
   const guild = await getGuild(db, project.guildId);
   return canEditProject({
-    userId: member.id,
+    userId: actor.member.id,
     ownerId: project.ownerId,
-    hasManageServer: member.permissions.has(PermissionFlagsBits.ManageGuild),
-    memberRoleIds: [...member.roles.cache.keys()],
+    hasManageServer: actor.memberPermissions.has(PermissionFlagsBits.ManageGuild),
+    memberRoleIds: actor.member.roles.cache.map((role) => role.id),
     editorRoleId: guild?.editorRoleId ?? null,
   });
 }
 
 export async function assertCanEdit(
   db: Db,
-  member: GuildMember,
+  actor: Actor,
   project: ProjectRow,
   action: string,
 ): Promise<void> {
-  if (!(await memberCanEdit(db, member, project))) {
+  if (!(await memberCanEdit(db, actor, project))) {
     throw new UserError(
       'not-allowed',
       `Only the project owner <@${project.ownerId}>, server managers or the server's editor role can ${action}.`,

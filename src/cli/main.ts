@@ -2,8 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadDotEnv } from '../config/env.ts';
 import { isUserError } from '../core/errors.ts';
 import { registerDeployCommands, registerInviteUrl } from './commands/deploy-commands.ts';
+import { registerFetch } from './commands/fetch.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerProcesses } from './commands/processes.ts';
+import { registerTrainingCommands } from './commands/train.ts';
 
 /**
  * `kiln` — one entry point for every process and tool. Each subcommand lives in its own file under
@@ -14,6 +16,8 @@ const registrations: Array<(program: Command) => void> = [
   registerMigrate,
   registerDeployCommands,
   registerInviteUrl,
+  registerFetch,
+  registerTrainingCommands,
 ];
 
 export function buildProgram(): Command {

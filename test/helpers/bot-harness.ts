@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { startBot, type RunningBot } from '../../src/bot/bot.ts';
+import { deployCommands } from '../../src/bot/deploy.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
 import { openRedis } from '../../src/queue/connection.ts';
 import { createProducer, type JobProducer } from '../../src/queue/producer.ts';
@@ -15,6 +16,8 @@ export class LogCapture {
   readonly stream = new Writable({
     write: (chunk: Buffer, _encoding, done) => {
       this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      // KILN_TEST_LOGS=1 shows the bot's log while debugging a test.
+      if (process.env.KILN_TEST_LOGS) process.stderr.write(chunk);
       done();
     },
   });
@@ -41,6 +44,12 @@ export interface BotHarness {
 export async function startBotHarness(options: FakeDiscordOptions = {}): Promise<BotHarness> {
   const token = `test-token-${randomBytes(8).toString('hex')}`;
   const discord = await startFakeDiscord({ token, ...options });
+  await deployCommands({
+    token,
+    applicationId: discord.applicationId,
+    guildId: discord.guildId,
+    apiUrl: discord.apiUrl,
+  });
   const database = await createTestDatabase();
   const redis = openRedis(TEST_REDIS_URL);
   const prefix = freshQueuePrefix();

@@ -13,7 +13,7 @@ export const cardButtons: ComponentHandler<{ action: CardAction; projectId: numb
     const project = await loadProjectForComponent(db, projectId, interaction.guildId);
     switch (action) {
       case 'notes':
-        await assertCanEdit(db, interaction.member, project, 'write the research notes');
+        await assertCanEdit(db, interaction, project, 'write the research notes');
         await interaction.showModal(notesModal(project));
         return;
       case 'info': {

@@ -10,7 +10,7 @@ export const notesModalSubmit: ModalHandler<{ projectId: number }> = {
   acknowledge: 'ephemeral',
   async run(interaction, { projectId }, { db, client, log }) {
     const project = await loadProjectForComponent(db, projectId, interaction.guildId);
-    await assertCanEdit(db, interaction.member, project, 'write the research notes');
+    await assertCanEdit(db, interaction, project, 'write the research notes');
     const notes = readNotesModal((key) => interaction.fields.getTextInputValue(key));
     const updated = await updateNotes(db, project.id, notes);
     if (!updated) throw new Error(`project ${project.id} vanished while saving notes`);

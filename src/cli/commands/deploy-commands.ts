@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { REST, Routes } from 'discord.js';
 import { readConfig } from '../../config/env.ts';
-import { commandDefinitions } from '../../bot/commands/index.ts';
+import { deployCommands } from '../../bot/deploy.ts';
 import { inviteUrl } from '../../bot/invite.ts';
 
 export function registerDeployCommands(program: Command): void {
@@ -16,17 +15,14 @@ export function registerDeployCommands(program: Command): void {
       if (!options.global && !guildId) {
         throw new Error('Give --guild <id> (or set DISCORD_DEV_GUILD_ID), or --global.');
       }
-      const rest = new REST(config.DISCORD_API_URL ? { api: config.DISCORD_API_URL } : {}).setToken(
-        config.DISCORD_TOKEN,
-      );
-      const route =
-        options.global || !guildId
-          ? Routes.applicationCommands(config.DISCORD_APPLICATION_ID)
-          : Routes.applicationGuildCommands(config.DISCORD_APPLICATION_ID, guildId);
-      const body = commandDefinitions();
-      await rest.put(route, { body });
+      const count = await deployCommands({
+        token: config.DISCORD_TOKEN,
+        applicationId: config.DISCORD_APPLICATION_ID,
+        guildId: options.global ? undefined : guildId,
+        apiUrl: config.DISCORD_API_URL,
+      });
       process.stdout.write(
-        `kiln: registered ${body.length} command(s) ${options.global ? 'globally' : `in guild ${guildId}`}\n`,
+        `kiln: registered ${count} command(s) ${options.global ? 'globally' : `in guild ${guildId}`}\n`,
       );
     });
 }

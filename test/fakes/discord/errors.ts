@@ -68,6 +68,12 @@ export function invalidFormBody(issues: readonly ValidationIssue[]): DiscordApiE
   return new DiscordApiError(400, 50035, 'Invalid Form Body', toFormErrors(issues));
 }
 
+/** The same 50035 with its errors moved under `key`: a callback's message errors sit under `data`. */
+export function nestFormErrors(error: DiscordApiError, key: string): DiscordApiError {
+  if (error.code !== 50035 || error.errors === undefined) return error;
+  return new DiscordApiError(error.status, error.code, error.message, { [key]: error.errors }, error.headers);
+}
+
 /** Throws 50035 when there is anything to report. */
 export function throwIfIssues(issues: readonly ValidationIssue[]): void {
   if (issues.length > 0) throw invalidFormBody(issues);

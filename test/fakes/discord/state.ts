@@ -109,28 +109,36 @@ export interface StoredCommand {
  * Simple and race-free for the small numbers of waiters tests create.
  */
 export class ChangeFeed {
-  #waiters = new Set<() => void>();
+  #waiters = new Set<() => boolean>();
 
   notify(): void {
     for (const waiter of [...this.#waiters]) waiter();
   }
 
+  /** Resolves with the first defined value of `check`; rejects when `check` throws or on timeout. */
   wait<T>(check: () => T | undefined, timeoutMs: number, describe: () => string): Promise<T> {
-    const found = check();
-    if (found !== undefined) return Promise.resolve(found);
     return new Promise<T>((resolve, reject) => {
-      const waiter = (): void => {
-        const value = check();
-        if (value === undefined) return;
+      const waiter = (): boolean => {
+        let value: T | undefined;
+        try {
+          value = check();
+        } catch (error) {
+          this.#waiters.delete(waiter);
+          clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(String(error)));
+          return true;
+        }
+        if (value === undefined) return false;
         this.#waiters.delete(waiter);
         clearTimeout(timer);
         resolve(value);
+        return true;
       };
       const timer = setTimeout(() => {
         this.#waiters.delete(waiter);
         reject(new Error(`fake Discord: timed out after ${timeoutMs} ms waiting for ${describe()}`));
       }, timeoutMs);
-      this.#waiters.add(waiter);
+      if (!waiter()) this.#waiters.add(waiter);
     });
   }
 }
@@ -162,7 +170,11 @@ export class FakeState {
   ) {
     this.botUser = { id: options.applicationId, username: 'Kiln' };
     this.botRoleId = '500000000000000001';
-    this.roles.set(options.guildId, { id: options.guildId, name: '@everyone', permissions: EVERYONE_PERMISSIONS });
+    this.roles.set(options.guildId, {
+      id: options.guildId,
+      name: '@everyone',
+      permissions: EVERYONE_PERMISSIONS,
+    });
     this.roles.set(this.botRoleId, { id: this.botRoleId, name: 'Kiln', permissions: options.botPermissions });
     for (const role of extraRoles) this.roles.set(role.id, role);
     this.channels.set(options.channelId, {

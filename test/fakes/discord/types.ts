@@ -1,4 +1,4 @@
-import type { APIEmbed, APIMessageTopLevelComponent } from 'discord-api-types/v10';
+import type { APIApplicationCommand, APIEmbed, APIMessageTopLevelComponent } from 'discord-api-types/v10';
 
 /** A guild member the tests act as. */
 export interface FakeUser {
@@ -122,10 +122,13 @@ export interface FakeChannel {
   memberIds: string[];
 }
 
-/** Data of an interaction callback (a message, autocomplete choices or a modal), as sent. */
+/**
+ * Data of an interaction callback (a message, autocomplete choices or a modal) as the bot sent it,
+ * except that it is `{ flags: 0 }` when the callback had no data and `flags` is 0 when absent.
+ */
 export interface CallbackData {
   content?: string;
-  flags?: number;
+  flags: number;
   components?: unknown[];
   embeds?: unknown[];
   choices?: { name: string; value: string | number }[];
@@ -136,7 +139,7 @@ export interface CallbackData {
 
 export interface InteractionCallback {
   type: number;
-  data?: CallbackData;
+  data: CallbackData;
   files: RecordedFile[];
   /** Date.now() when the callback arrived. */
   at: number;
@@ -209,15 +212,27 @@ export interface FakeDiscord {
   botUserId: string;
   guildId: string;
   channelId: string;
+  /** Every REST request, in the order it was fully received (unknown routes and failures included). */
   requests: RecordedRequest[];
+  /** Acts as this guild member (registered in the guild; unknown role ids are created). */
   user(user: FakeUser): FakeActor;
+  /** A channel or thread, deleted ones included (see `deleted`). */
   channel(id: string): FakeChannel | undefined;
   threads(): FakeChannel[];
+  /** A message, deleted ones included (see `deleted`). */
   message(channelId: string, messageId: string): FakeMessage | undefined;
+  /** As a moderator would: dispatches THREAD_DELETE or CHANNEL_DELETE; later calls there get 10003. */
   deleteChannel(id: string): void;
+  /**
+   * Answers the next request matching `method` (any when absent) and a path starting with `pathPrefix`
+   * (path without /api/v10) with this failure, once. Several calls queue several failures.
+   */
   failNext(match: { method?: string; pathPrefix?: string }, response: FailResponse): void;
+  /** The first recorded request matching, already recorded ones included. */
   waitForRequest(predicate: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
-  commands(): unknown[];
+  /** Registered application commands, global then guild, as GET would return them. */
+  commands(): APIApplicationCommand[];
+  /** Drops every gateway socket without a close frame: clients resume and get what they missed. */
   disconnectAll(): void;
   close(): Promise<void>;
 }

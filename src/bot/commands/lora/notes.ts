@@ -18,7 +18,7 @@ export const notes: Subcommand = {
   acknowledge: 'none',
   async run(interaction, { db }) {
     const project = await resolveProject(db, interaction, interaction.options.getString(PROJECT_OPTION));
-    await assertCanEdit(db, interaction.member, project, 'write the research notes');
+    await assertCanEdit(db, interaction, project, 'write the research notes');
     await interaction.showModal(notesModal(project));
   },
   autocomplete: (interaction, { db }) => autocompleteProject(db, interaction),

@@ -20,7 +20,7 @@ export const settings: Subcommand = {
     const role = interaction.options.getRole('editor_role');
     const clear = interaction.options.getBoolean('clear_editor_role') ?? false;
     if (role || clear) {
-      if (!interaction.member.permissions.has(PermissionFlagsBits.ManageGuild)) {
+      if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) {
         throw new UserError('not-allowed', 'Only members with Manage Server can change Kiln settings.');
       }
       if (role && clear)

@@ -16,7 +16,7 @@ export const thread: Subcommand = {
     const project = await resolveProject(db, interaction, interaction.options.getString(PROJECT_OPTION));
     const threadGone =
       !project.threadId || !(await client.channels.fetch(project.threadId).catch(() => null));
-    if (threadGone) await assertCanEdit(db, interaction.member, project, 'recreate the project thread');
+    if (threadGone) await assertCanEdit(db, interaction, project, 'recreate the project thread');
     const { thread: projectThread, recreated } = await ensureProjectThread(client, db, project);
     await interaction.editReply({
       content: recreated

@@ -1,0 +1,170 @@
+import type { Command } from 'commander';
+import { readConfig } from '../../config/env.ts';
+import type { CaptionOptions } from '../../core/captions/index.ts';
+import { parseQuery, type ProjectQuery } from '../../core/query/schema.ts';
+import { SKIP_REASON_TEXT, type SkipCode } from '../../core/query/plan.ts';
+import { createE621Client, type E621Client } from '../../e621/client.ts';
+import { fetchToFolder, type FolderCounts, type FolderManifest } from '../../e621/folder.ts';
+
+/**
+ * `kiln fetch`: the e621 acquisition without Discord or a database — a standalone replacement for pika's
+ * downloader that writes images, pika-compatible captions and a manifest into a folder.
+ */
+
+export interface FetchCommandOptions {
+  tags: string;
+  blacklist?: string | undefined;
+  minScore?: string | undefined;
+  minArea?: string | undefined;
+  top?: string | undefined;
+  ratings?: string | undefined;
+  types?: string | undefined;
+  maxShortSide?: string | undefined;
+  out: string;
+  prepend?: string | undefined;
+  append?: string | undefined;
+  remove?: string | undefined;
+  keepUnderscores?: boolean | undefined;
+  ratingWord?: boolean | undefined;
+  housekeeping?: boolean | undefined;
+  concurrency?: string | undefined;
+}
+
+export interface FetchCommandIo {
+  client: E621Client;
+  /** Where progress and the summary go (stderr for progress in the real CLI). */
+  write: (text: string) => void;
+  /** Rewrite one progress line in place (a terminal) instead of printing a line now and then. */
+  interactive?: boolean;
+  signal?: AbortSignal;
+}
+
+function splitList(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+export function queryFromOptions(options: FetchCommandOptions): ProjectQuery {
+  return parseQuery({
+    required: options.tags,
+    blacklist: options.blacklist,
+    minScore: options.minScore,
+    minArea: options.minArea,
+    topN: options.top,
+    ratings: options.ratings,
+    fileTypes: options.types,
+    maxShortSide: options.maxShortSide,
+  });
+}
+
+export function captionFromOptions(options: FetchCommandOptions): Partial<CaptionOptions> {
+  return {
+    prepend: splitList(options.prepend),
+    append: splitList(options.append),
+    remove: splitList(options.remove),
+    replaceUnderscores: !(options.keepUnderscores ?? false),
+    ratingWord: options.ratingWord ?? true,
+    removeHousekeeping: options.housekeeping ?? true,
+  };
+}
+
+function progressLine(counts: FolderCounts, phase: string): string {
+  if (phase === 'searching') return 'kiln fetch: searching e621…';
+  return (
+    `kiln fetch: ${counts.done}/${counts.found} · ${counts.downloaded} downloaded · ${counts.resized} stored · ` +
+    `${counts.cached} already here · ${counts.skipped} skipped`
+  );
+}
+
+export function describeSkips(manifest: FolderManifest): string {
+  const counts = new Map<SkipCode, number>();
+  for (const entry of manifest.skipped) counts.set(entry.code, (counts.get(entry.code) ?? 0) + 1);
+  return [...counts.entries()].map(([code, count]) => `${count} ${SKIP_REASON_TEXT[code]}`).join(', ');
+}
+
+/** Runs the fetch into `options.out`, printing progress; returns the manifest it wrote. */
+export async function runFetchCommand(
+  options: FetchCommandOptions,
+  io: FetchCommandIo,
+): Promise<FolderManifest> {
+  const query = queryFromOptions(options);
+  const concurrency = options.concurrency === undefined ? undefined : Number(options.concurrency);
+  let lastPrinted = 0;
+  let lastLine = '';
+  const manifest = await fetchToFolder({
+    client: io.client,
+    query,
+    out: options.out,
+    caption: captionFromOptions(options),
+    ...(concurrency !== undefined && Number.isInteger(concurrency) && concurrency > 0
+      ? { downloadConcurrency: concurrency }
+      : {}),
+    ...(io.signal ? { signal: io.signal } : {}),
+    onProgress: (counts, phase) => {
+      const line = progressLine(counts, phase);
+      if (line === lastLine) return;
+      const now = Date.now();
+      if (io.interactive) io.write(`\r${line}\u001b[K`);
+      else if (now - lastPrinted >= 2000 || phase === 'done' || lastLine === '') {
+        io.write(`${line}\n`);
+        lastPrinted = now;
+      } else return;
+      lastLine = line;
+    },
+  });
+  if (io.interactive) io.write('\n');
+  const counts = manifest.counts;
+  const skips = describeSkips(manifest);
+  io.write(
+    `kiln fetch: ${manifest.taken.length} images with captions in ${options.out} ` +
+      `(${counts.downloaded ?? 0} downloaded, ${counts.cached ?? 0} already there, ` +
+      `${manifest.duplicates.length} duplicates dropped${skips ? `, skipped: ${skips}` : ''}). ` +
+      'See manifest.json.\n',
+  );
+  for (const warning of manifest.warnings) io.write(`kiln fetch: warning: ${warning}\n`);
+  return manifest;
+}
+
+export function registerFetch(program: Command): void {
+  program
+    .command('fetch')
+    .description("Download a query's top posts from e621 into a folder: images, captions and manifest.json.")
+    .requiredOption(
+      '--tags <groups>',
+      'required tag groups: "," = all of, "|" = or, e.g. "krystal, solo | krystal, solo_focus"',
+    )
+    .requiredOption('--out <dir>', 'output folder (created if missing; running again continues)')
+    .option('--blacklist <groups>', 'tag groups to leave out (replaces the default blacklist)')
+    .option('--min-score <n>', 'minimum score')
+    .option('--min-area <pixels>', 'minimum width × height (default 589824 = 768²)')
+    .option('--top <n>', 'how many posts to take, by score (1..5000)')
+    .option('--ratings <list>', 'ratings to take: s,q,e')
+    .option('--types <list>', 'file types to take: png,jpg,webp')
+    .option('--max-short-side <px>', 'downscale so the short side is at most this (default 2048)')
+    .option('--prepend <tags>', 'caption tags to put first, comma-separated')
+    .option('--append <tags>', 'caption tags to put last, comma-separated')
+    .option('--remove <tags>', 'caption tags to drop, comma-separated')
+    .option('--keep-underscores', 'keep underscores in caption tags')
+    .option('--no-rating-word', 'do not add safe/questionable/explicit to captions')
+    .option('--no-housekeeping', 'keep housekeeping tags (hi_res, years, aspect ratios…) in captions')
+    .option('--concurrency <n>', 'parallel downloads (default 4)')
+    .action(async (options: FetchCommandOptions) => {
+      const config = readConfig(['e621']);
+      const client = createE621Client(config);
+      const controller = new AbortController();
+      const stop = (): void => controller.abort(new Error('interrupted'));
+      process.once('SIGINT', stop);
+      try {
+        await runFetchCommand(options, {
+          client,
+          write: (text) => process.stderr.write(text),
+          interactive: process.stderr.isTTY,
+          signal: controller.signal,
+        });
+      } finally {
+        process.off('SIGINT', stop);
+      }
+    });
+}

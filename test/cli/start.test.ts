@@ -1,0 +1,51 @@
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+
+const kiln = (args: string[], env: Record<string, string>) =>
+  execa('node_modules/.bin/tsx', ['src/cli/main.ts', ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    extendEnv: false,
+    reject: false,
+    timeout: 30_000,
+  });
+
+describe('kiln start', () => {
+  it('without a Discord token names what is missing and exits non-zero, without a stack trace', async () => {
+    const result = await kiln(['start'], {});
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain('DISCORD_TOKEN is required');
+    expect(result.stderr).toContain('DISCORD_APPLICATION_ID is required');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('with PostgreSQL down says so in one line and exits non-zero', async () => {
+    const result = await kiln(['start'], {
+      DISCORD_TOKEN: 'secret-token-value',
+      DISCORD_APPLICATION_ID: '100000000000000001',
+      DATABASE_URL: 'postgres://kiln:hunter2@127.0.0.1:1/kiln',
+    });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('PostgreSQL is not answering at postgres://kiln:***@127.0.0.1:1/kiln');
+    expect(result.stderr).not.toContain('hunter2');
+    expect(result.stderr).not.toContain('secret-token-value');
+  });
+
+  it('with Redis down says so in one line and exits non-zero', async () => {
+    const result = await kiln(['worker'], {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain('Redis is not answering at redis://127.0.0.1:1');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('prints help for every command', async () => {
+    const result = await kiln(['--help'], {});
+    expect(result.exitCode).toBe(0);
+    for (const command of ['start', 'bot', 'worker', 'migrate', 'deploy-commands']) {
+      expect(result.stdout).toContain(command);
+    }
+  });
+});
