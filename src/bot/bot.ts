@@ -3,6 +3,7 @@ import type { Db } from '../db/client.ts';
 import type { Logger } from '../log.ts';
 import type { JobProducer } from '../queue/producer.ts';
 import { createDiscordClient } from './client.ts';
+import { createPruneRefresher } from './prune-refresher.ts';
 import { routeInteraction } from './router.ts';
 
 export interface BotOptions {
@@ -11,6 +12,7 @@ export interface BotOptions {
   db: Db;
   jobs: JobProducer;
   log: Logger;
+  dataDir: string;
 }
 
 export interface RunningBot {
@@ -22,7 +24,15 @@ export interface RunningBot {
 export async function startBot(options: BotOptions): Promise<RunningBot> {
   const client = createDiscordClient({ apiUrl: options.apiUrl });
   const log = options.log.child({ process: 'bot' });
-  const context = { db: options.db, jobs: options.jobs, log, client };
+  const pruneRefresher = createPruneRefresher({ db: options.db, client, log });
+  const context = {
+    db: options.db,
+    jobs: options.jobs,
+    log,
+    client,
+    pruneRefresher,
+    dataDir: options.dataDir,
+  };
   const pending = new Set<Promise<void>>();
 
   client.on(Events.InteractionCreate, (interaction) => {
@@ -44,6 +54,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     async stop() {
       // Let interactions in flight finish their replies before the connection goes.
       await Promise.allSettled([...pending]);
+      await pruneRefresher.flush();
       await client.destroy();
     },
   };

@@ -4,6 +4,8 @@ import { isUserError } from '../core/errors.ts';
 import { registerDeployCommands, registerInviteUrl } from './commands/deploy-commands.ts';
 import { registerFetch } from './commands/fetch.ts';
 import { registerMigrate } from './commands/migrate.ts';
+import { registerModels } from './commands/models.ts';
+import { registerTag } from './commands/tag.ts';
 import { registerProcesses } from './commands/processes.ts';
 import { registerTrainingCommands } from './commands/train.ts';
 
@@ -18,6 +20,8 @@ const registrations: Array<(program: Command) => void> = [
   registerInviteUrl,
   registerFetch,
   registerTrainingCommands,
+  registerModels,
+  registerTag,
 ];
 
 export function buildProgram(): Command {
@@ -45,12 +49,16 @@ export function reportFatal(error: unknown): never {
   process.exit(1);
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/src\//, '/src/'))) {
+/** Parses and runs one command line; every failure ends in one clean message and a non-zero exit. */
+export async function runCli(argv: readonly string[]): Promise<void> {
   loadDotEnv();
   try {
-    await buildProgram().parseAsync(process.argv);
+    await buildProgram().parseAsync([...argv]);
   } catch (error) {
     if (error instanceof CommanderError && error.exitCode === 0) process.exit(0);
     reportFatal(error);
   }
 }
+
+// Run directly (`tsx src/cli/main.ts …`); bin/kiln.js calls runCli itself.
+if (process.argv[1]?.endsWith('src/cli/main.ts')) await runCli(process.argv);

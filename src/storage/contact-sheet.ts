@@ -1,7 +1,8 @@
 import sharp, { type OverlayOptions } from 'sharp';
 
 export interface SheetTile {
-  path: string;
+  /** A file path or the image bytes (an uploaded replacement). */
+  input: string | Buffer;
   /** Optional crop applied before the tile is fitted (a headshot or composition crop). */
   crop?: { left: number; top: number; width: number; height: number } | undefined;
   label?: string | undefined;
@@ -38,7 +39,7 @@ export async function renderContactSheet(
   const layout = sheetLayout(tiles.length, options.tile);
   const composites = await Promise.all(
     tiles.map(async (tile, index) => {
-      let image = sharp(tile.path, { limitInputPixels: 268_402_689 }).rotate();
+      let image = sharp(tile.input, { limitInputPixels: 268_402_689 }).rotate();
       if (tile.crop) image = image.extract(tile.crop);
       const input = await image
         .resize(layout.tile, layout.tile, { fit: 'contain', background: '#ffffff' })

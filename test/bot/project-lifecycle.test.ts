@@ -49,19 +49,17 @@ describe('a character project, from /lora new to a click on an old card after a 
     const notes = await h.discord.user(alice).slash('lora', { subcommand: 'notes', channelId: thread!.id });
     expect(notes.callback.type).toBe(9);
     const modalId = notes.callback.data.custom_id as string;
-    const submitted = await h.discord
-      .user(alice)
-      .modalSubmit(
-        modalId,
-        {
-          look: 'Blue vixen, white muzzle',
-          outfits: 'loincloth, armlets',
-          accessories: 'staff',
-          markings: 'tribal tattoos',
-          deviations: '',
-        },
-        { channelId: thread!.id },
-      );
+    const submitted = await h.discord.user(alice).modalSubmit(
+      modalId,
+      {
+        look: 'Blue vixen, white muzzle',
+        outfits: 'loincloth, armlets',
+        accessories: 'staff',
+        markings: 'tribal tattoos',
+        deviations: '',
+      },
+      { channelId: thread!.id },
+    );
     await submitted.waitForOriginal((m) => m.content.includes('Saved the research notes'));
     const refreshed = h.discord.message(thread!.id, card.id)!;
     expect(textOf(refreshed)).toContain('Blue vixen, white muzzle');

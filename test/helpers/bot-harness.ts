@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { startBot, type RunningBot } from '../../src/bot/bot.ts';
@@ -34,6 +37,8 @@ export interface BotHarness {
   prefix: string;
   logs: LogCapture;
   log: Logger;
+  /** The data folder the bot reads images from (the fetch worker writes it). */
+  dataDir: string;
   bot: RunningBot;
   /** A new client and fresh process state, as after a redeploy; Postgres and Redis stay. */
   restartBot(): Promise<void>;
@@ -56,7 +61,8 @@ export async function startBotHarness(options: FakeDiscordOptions = {}): Promise
   const jobs = createProducer(redis, prefix);
   const logs = new LogCapture();
   const log = createLogger('debug', logs.stream);
-  const launch = () => startBot({ token, apiUrl: discord.apiUrl, db: database.db, jobs, log });
+  const dataDir = await mkdtemp(join(tmpdir(), 'kiln-bot-data-'));
+  const launch = () => startBot({ token, apiUrl: discord.apiUrl, db: database.db, jobs, log, dataDir });
   const harness: BotHarness = {
     discord,
     database,
@@ -65,6 +71,7 @@ export async function startBotHarness(options: FakeDiscordOptions = {}): Promise
     prefix,
     logs,
     log,
+    dataDir,
     bot: await launch(),
     async restartBot() {
       await harness.bot.stop();
@@ -76,6 +83,7 @@ export async function startBotHarness(options: FakeDiscordOptions = {}): Promise
       redis.disconnect();
       await discord.close();
       await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
   return harness;

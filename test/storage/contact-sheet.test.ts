@@ -30,7 +30,7 @@ describe('contact sheet', () => {
   it('is a real PNG whose size matches the grid', async () => {
     const { png, layout } = await renderContactSheet(
       paths.map((path, i) => ({
-        path,
+        input: path,
         label: `#${i}`,
         ...(i === 0 ? { crop: { left: 0, top: 0, width: 100, height: 100 } } : {}),
       })),

@@ -4,11 +4,22 @@ import { info } from './lora/info.ts';
 import { list } from './lora/list.ts';
 import { newProject } from './lora/new.ts';
 import { notes } from './lora/notes.ts';
+import { prune } from './lora/prune.ts';
+import { replace } from './lora/replace.ts';
 import { settings } from './lora/settings.ts';
 import { thread } from './lora/thread.ts';
 
 /** Every /lora subcommand, one file each. The list is static so the type checker sees it whole. */
-export const loraSubcommands: readonly Subcommand[] = [newProject, notes, info, list, thread, settings];
+export const loraSubcommands: readonly Subcommand[] = [
+  newProject,
+  notes,
+  info,
+  list,
+  thread,
+  settings,
+  prune,
+  replace,
+];
 
 export const LORA_COMMAND = 'lora';
 

@@ -1,7 +1,20 @@
 import type { AnyComponentHandler, AnyModalHandler } from '../handler-types.ts';
 import { cardButtons } from './card.ts';
 import { notesModalSubmit } from './notes-modal.ts';
+import { pruneBoard } from './board.ts';
+import { cropButtons } from './crop.ts';
+import { cropModalSubmit } from './crop-modal.ts';
+import { imageDetail } from './image.ts';
+import { pruneVote } from './prune-vote.ts';
+import { reviewPager } from './review.ts';
 
 /** Component families, tried in order by the router; each claims only the custom_ids its codec decodes. */
-export const componentHandlers: readonly AnyComponentHandler[] = [cardButtons];
-export const modalHandlers: readonly AnyModalHandler[] = [notesModalSubmit];
+export const componentHandlers: readonly AnyComponentHandler[] = [
+  cardButtons,
+  pruneVote,
+  reviewPager,
+  pruneBoard,
+  imageDetail,
+  cropButtons,
+];
+export const modalHandlers: readonly AnyModalHandler[] = [notesModalSubmit, cropModalSubmit];

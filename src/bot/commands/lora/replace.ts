@@ -1,0 +1,64 @@
+import { eq, and } from 'drizzle-orm';
+import { UserError } from '../../../core/errors.ts';
+import { saveReplacement } from '../../../db/repositories/pruning.ts';
+import { projectCandidates } from '../../../db/schema/index.ts';
+import { fetchUploadedImage } from '../../../storage/uploaded-image.ts';
+import { autocompleteProject, PROJECT_OPTION, resolveProject } from '../../project-access.ts';
+import { assertNotFrozen } from '../../prune-access.ts';
+import type { Subcommand } from '../../handler-types.ts';
+
+export const replace: Subcommand = {
+  name: 'replace',
+  build: (sub) =>
+    sub
+      .setName('replace')
+      .setDescription('Upload an edited version of an image (cleaned, cropped, recoloured)')
+      .addIntegerOption((option) =>
+        option
+          .setName('post')
+          .setDescription('The e621 post id of the image')
+          .setRequired(true)
+          .setMinValue(1),
+      )
+      .addAttachmentOption((option) =>
+        option.setName('image').setDescription('PNG, JPEG or WebP').setRequired(true),
+      )
+      .addStringOption((option) =>
+        option
+          .setName(PROJECT_OPTION)
+          .setDescription('Project (implied inside its thread)')
+          .setAutocomplete(true),
+      ),
+  acknowledge: 'ephemeral',
+  async run(interaction, { db, pruneRefresher }) {
+    const project = await resolveProject(db, interaction, interaction.options.getString(PROJECT_OPTION));
+    assertNotFrozen(project);
+    const postId = interaction.options.getInteger('post', true);
+    const [candidate] = await db
+      .select({ id: projectCandidates.id })
+      .from(projectCandidates)
+      .where(and(eq(projectCandidates.projectId, project.id), eq(projectCandidates.postId, postId)));
+    if (!candidate) {
+      throw new UserError(
+        'not-found',
+        `Post ${postId} is not among the images of **${project.characterName}**.`,
+      );
+    }
+    const attachment = interaction.options.getAttachment('image', true);
+    const image = await fetchUploadedImage(attachment.url, { name: attachment.name, size: attachment.size });
+    await saveReplacement(db, {
+      candidateId: candidate.id,
+      md5: image.md5,
+      format: image.format,
+      width: image.width,
+      height: image.height,
+      data: image.data,
+      uploadedBy: interaction.user.id,
+    });
+    await pruneRefresher.imageChanged(candidate.id, project.id);
+    await interaction.editReply({
+      content: `Stored your ${image.width}×${image.height} ${image.format} as the new version of post ${postId}. Training will use it instead of the e621 file.`,
+    });
+  },
+  autocomplete: (interaction, { db }) => autocompleteProject(db, interaction),
+};

@@ -1,0 +1,43 @@
+import {
+  ButtonBuilder,
+  ButtonStyle,
+  ContainerBuilder,
+  MessageFlags,
+  SectionBuilder,
+  TextDisplayBuilder,
+} from 'discord.js';
+import type { CropRow } from '../../db/schema/index.ts';
+import { cropId } from '../components/prune-ids.ts';
+
+/** A section (text + button) costs three components: twelve crops stay within the 40 of a message. */
+const CROPS_SHOWN = 12;
+
+export function cropListMessage(rows: ReadonlyArray<{ crop: CropRow; rank: number | null }>) {
+  const pending = rows.filter(({ crop }) => !crop.confirmed);
+  const done = rows.length - pending.length;
+  const container = new ContainerBuilder().addTextDisplayComponents(
+    new TextDisplayBuilder().setContent(
+      rows.length === 0
+        ? 'No crops yet. A **Headshot** vote opens a head crop; **More → Add crop** splits an image.'
+        : `### Crops · ${pending.length} waiting for a box · ${done} saved${pending.length > CROPS_SHOWN ? ` (first ${CROPS_SHOWN} shown)` : ''}`,
+    ),
+  );
+  for (const { crop, rank } of pending.slice(0, CROPS_SHOWN)) {
+    const box = crop.box
+      ? `${crop.box.left},${crop.box.top} ${crop.box.width}×${crop.box.height} (not saved)`
+      : 'no box yet';
+    container.addSectionComponents(
+      new SectionBuilder()
+        .addTextDisplayComponents(
+          new TextDisplayBuilder().setContent(`${crop.kind} crop of image #${rank ?? '?'} · ${box}`),
+        )
+        .setButtonAccessory(
+          new ButtonBuilder()
+            .setCustomId(cropId.encode({ cropId: crop.id, action: 'edit' }))
+            .setLabel('Set box')
+            .setStyle(ButtonStyle.Primary),
+        ),
+    );
+  }
+  return { flags: MessageFlags.IsComponentsV2 as const, components: [container] };
+}

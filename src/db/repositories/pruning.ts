@@ -1,0 +1,382 @@
+import { and, asc, desc, eq, inArray, isNull, notExists, sql } from 'drizzle-orm';
+import {
+  decideImage,
+  tallyVotes,
+  type Decision,
+  type ImageVerdict,
+  type Tally,
+  type VoteChoice,
+} from '../../core/pruning/votes.ts';
+import type { Db } from '../client.ts';
+import {
+  crops,
+  galleryMessages,
+  posts,
+  projectCandidates,
+  projects,
+  pruneOverrides,
+  pruneVotes,
+  replacements,
+  type ProjectRow,
+} from '../schema/index.ts';
+
+/** An image up for pruning, with what the gallery shows about it. */
+export interface PruneImage {
+  candidateId: number;
+  projectId: number;
+  postId: number;
+  rank: number | null;
+  score: number;
+  artists: string[];
+  width: number;
+  height: number;
+  imageUrl: string | null;
+  imagePath: string | null;
+}
+
+export interface ImageState extends PruneImage {
+  tally: Tally;
+  override: Decision | null;
+  verdict: ImageVerdict;
+  /** Whether a replacement upload exists. */
+  replaced: boolean;
+}
+
+const imageColumns = {
+  candidateId: projectCandidates.id,
+  projectId: projectCandidates.projectId,
+  postId: projectCandidates.postId,
+  rank: projectCandidates.rank,
+  score: posts.score,
+  tags: posts.tags,
+  postWidth: posts.width,
+  postHeight: posts.height,
+  width: projectCandidates.width,
+  height: projectCandidates.height,
+  sampleUrl: posts.sampleUrl,
+  fileUrl: posts.fileUrl,
+  imagePath: projectCandidates.imagePath,
+};
+
+type ImageRecord = {
+  candidateId: number;
+  projectId: number;
+  postId: number;
+  rank: number | null;
+  score: number;
+  tags: { artist?: string[] };
+  postWidth: number;
+  postHeight: number;
+  width: number | null;
+  height: number | null;
+  sampleUrl: string | null;
+  fileUrl: string | null;
+  imagePath: string | null;
+};
+
+function toImage(row: ImageRecord): PruneImage {
+  return {
+    candidateId: row.candidateId,
+    projectId: row.projectId,
+    postId: row.postId,
+    rank: row.rank,
+    score: row.score,
+    artists: (row.tags.artist ?? []).filter(
+      (artist) => !['conditional_dnp', 'sound_warning', 'unknown_artist'].includes(artist),
+    ),
+    width: row.width ?? row.postWidth,
+    height: row.height ?? row.postHeight,
+    imageUrl: row.sampleUrl ?? row.fileUrl,
+    imagePath: row.imagePath,
+  };
+}
+
+/** The images of a project that are up for pruning, best rank first. */
+export async function listPruneImages(db: Db, projectId: number): Promise<PruneImage[]> {
+  const rows = await db
+    .select(imageColumns)
+    .from(projectCandidates)
+    .innerJoin(posts, eq(posts.id, projectCandidates.postId))
+    .where(and(eq(projectCandidates.projectId, projectId), eq(projectCandidates.status, 'candidate')))
+    .orderBy(asc(projectCandidates.rank), asc(projectCandidates.id));
+  return rows.map((row) => toImage(row));
+}
+
+/** Tallies, overrides and the verdicts they give, for some or all images of a project. */
+export async function loadImageStates(
+  db: Db,
+  project: Pick<ProjectRow, 'id' | 'quorum'>,
+  candidateIds?: readonly number[],
+): Promise<ImageState[]> {
+  const images = candidateIds
+    ? (
+        await db
+          .select(imageColumns)
+          .from(projectCandidates)
+          .innerJoin(posts, eq(posts.id, projectCandidates.postId))
+          .where(
+            and(
+              eq(projectCandidates.projectId, project.id),
+              inArray(projectCandidates.id, [...candidateIds]),
+            ),
+          )
+          .orderBy(asc(projectCandidates.rank), asc(projectCandidates.id))
+      ).map((row) => toImage(row))
+    : await listPruneImages(db, project.id);
+  const ids = images.map((image) => image.candidateId);
+  if (ids.length === 0) return [];
+  const [votes, overrides, replaced] = await Promise.all([
+    db
+      .select({ candidateId: pruneVotes.candidateId, choice: pruneVotes.choice })
+      .from(pruneVotes)
+      .where(inArray(pruneVotes.candidateId, ids)),
+    db.select().from(pruneOverrides).where(inArray(pruneOverrides.candidateId, ids)),
+    db
+      .select({ candidateId: replacements.candidateId })
+      .from(replacements)
+      .where(inArray(replacements.candidateId, ids)),
+  ]);
+  const choicesById = new Map<number, VoteChoice[]>();
+  for (const vote of votes) {
+    const list = choicesById.get(vote.candidateId) ?? [];
+    list.push(vote.choice);
+    choicesById.set(vote.candidateId, list);
+  }
+  const overrideById = new Map(overrides.map((row) => [row.candidateId, row.decision]));
+  const replacedIds = new Set(replaced.map((row) => row.candidateId));
+  return images.map((image) => {
+    const tally = tallyVotes(choicesById.get(image.candidateId) ?? []);
+    const override = overrideById.get(image.candidateId) ?? null;
+    return {
+      ...image,
+      tally,
+      override,
+      verdict: decideImage(tally, project.quorum, override),
+      replaced: replacedIds.has(image.candidateId),
+    };
+  });
+}
+
+export async function getPruneImage(db: Db, candidateId: number): Promise<PruneImage | null> {
+  const [row] = await db
+    .select(imageColumns)
+    .from(projectCandidates)
+    .innerJoin(posts, eq(posts.id, projectCandidates.postId))
+    .where(eq(projectCandidates.id, candidateId));
+  return row ? toImage(row) : null;
+}
+
+/**
+ * Records a friend's vote; a later click replaces it. A headshot vote also opens the image's pending
+ * head crop (at most one, by a partial unique index). Both happen in one transaction.
+ */
+export async function castVote(
+  db: Db,
+  vote: { candidateId: number; userId: string; choice: VoteChoice },
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx
+      .insert(pruneVotes)
+      .values(vote)
+      .onConflictDoUpdate({
+        target: [pruneVotes.candidateId, pruneVotes.userId],
+        set: { choice: vote.choice, updatedAt: sql`now()` },
+      });
+    if (vote.choice === 'headshot') {
+      await tx
+        .insert(crops)
+        .values({ candidateId: vote.candidateId, kind: 'headshot', createdBy: vote.userId })
+        .onConflictDoNothing({ target: crops.candidateId, where: sql`${crops.kind} = 'headshot'` });
+    }
+  });
+}
+
+export async function setOverride(
+  db: Db,
+  override: { candidateId: number; userId: string; decision: Decision },
+): Promise<void> {
+  if (override.decision === 'undecided') {
+    await db.delete(pruneOverrides).where(eq(pruneOverrides.candidateId, override.candidateId));
+    return;
+  }
+  await db
+    .insert(pruneOverrides)
+    .values({ candidateId: override.candidateId, userId: override.userId, decision: override.decision })
+    .onConflictDoUpdate({
+      target: pruneOverrides.candidateId,
+      set: { decision: override.decision, userId: override.userId, createdAt: sql`now()` },
+    });
+}
+
+/** The next image (by rank) after `afterRank` that this friend has not voted on yet. */
+export async function nextUnvotedImage(
+  db: Db,
+  projectId: number,
+  userId: string,
+  after: { rank: number; candidateId: number } | null,
+): Promise<PruneImage | null> {
+  const notVoted = notExists(
+    db
+      .select({ one: sql`1` })
+      .from(pruneVotes)
+      .where(and(eq(pruneVotes.candidateId, projectCandidates.id), eq(pruneVotes.userId, userId))),
+  );
+  const position = after
+    ? sql`(${projectCandidates.rank}, ${projectCandidates.id}) > (${after.rank}, ${after.candidateId})`
+    : sql`true`;
+  const [row] = await db
+    .select(imageColumns)
+    .from(projectCandidates)
+    .innerJoin(posts, eq(posts.id, projectCandidates.postId))
+    .where(
+      and(
+        eq(projectCandidates.projectId, projectId),
+        eq(projectCandidates.status, 'candidate'),
+        notVoted,
+        position,
+      ),
+    )
+    .orderBy(asc(projectCandidates.rank), asc(projectCandidates.id))
+    .limit(1);
+  return row ? toImage(row) : null;
+}
+
+/** The image just before this one by rank, voted or not ("back" in the pager). */
+export async function previousImage(
+  db: Db,
+  projectId: number,
+  before: { rank: number; candidateId: number },
+): Promise<PruneImage | null> {
+  const [row] = await db
+    .select(imageColumns)
+    .from(projectCandidates)
+    .innerJoin(posts, eq(posts.id, projectCandidates.postId))
+    .where(
+      and(
+        eq(projectCandidates.projectId, projectId),
+        eq(projectCandidates.status, 'candidate'),
+        sql`(${projectCandidates.rank}, ${projectCandidates.id}) < (${before.rank}, ${before.candidateId})`,
+      ),
+    )
+    .orderBy(desc(projectCandidates.rank), desc(projectCandidates.id))
+    .limit(1);
+  return row ? toImage(row) : null;
+}
+
+export async function userVote(db: Db, candidateId: number, userId: string): Promise<VoteChoice | null> {
+  const [row] = await db
+    .select({ choice: pruneVotes.choice })
+    .from(pruneVotes)
+    .where(and(eq(pruneVotes.candidateId, candidateId), eq(pruneVotes.userId, userId)));
+  return row?.choice ?? null;
+}
+
+/**
+ * Freezes the dataset once: of two simultaneous Finalize clicks exactly one gets the project back,
+ * the other gets null.
+ */
+export async function freezeDataset(db: Db, projectId: number, userId: string): Promise<ProjectRow | null> {
+  const [row] = await db
+    .update(projects)
+    .set({ datasetFrozenAt: sql`now()`, datasetFrozenBy: userId, status: 'tagging' })
+    .where(and(eq(projects.id, projectId), isNull(projects.datasetFrozenAt)))
+    .returning();
+  return row ?? null;
+}
+
+export async function recordGalleryMessage(
+  db: Db,
+  values: { projectId: number; channelId: string; messageId: string; candidateIds: number[] },
+): Promise<void> {
+  await db.insert(galleryMessages).values(values);
+}
+
+export async function galleryMessagesFor(db: Db, candidateId: number) {
+  return db
+    .select()
+    .from(galleryMessages)
+    .where(sql`${candidateId} = any(${galleryMessages.candidateIds})`);
+}
+
+export async function galleryMessagesOfProject(db: Db, projectId: number) {
+  return db
+    .select()
+    .from(galleryMessages)
+    .where(eq(galleryMessages.projectId, projectId))
+    .orderBy(asc(galleryMessages.id));
+}
+
+/** Images of the project not yet shown in any gallery message. */
+export async function imagesNotInGallery(db: Db, projectId: number): Promise<PruneImage[]> {
+  const shown = await galleryMessagesOfProject(db, projectId);
+  const shownIds = new Set(shown.flatMap((message) => message.candidateIds));
+  return (await listPruneImages(db, projectId)).filter((image) => !shownIds.has(image.candidateId));
+}
+
+export async function setBoardMessage(db: Db, projectId: number, messageId: string): Promise<void> {
+  await db
+    .update(projects)
+    .set({ boardMessageId: messageId, status: 'pruning' })
+    .where(eq(projects.id, projectId));
+}
+
+export async function cropsOfProject(db: Db, projectId: number) {
+  return db
+    .select({ crop: crops, rank: projectCandidates.rank })
+    .from(crops)
+    .innerJoin(projectCandidates, eq(projectCandidates.id, crops.candidateId))
+    .where(eq(projectCandidates.projectId, projectId))
+    .orderBy(asc(projectCandidates.rank), asc(crops.id));
+}
+
+export async function getCrop(db: Db, cropId: number) {
+  const [row] = await db.select().from(crops).where(eq(crops.id, cropId));
+  return row ?? null;
+}
+
+/** The image's head crop, opened now if no headshot vote opened it yet. */
+export async function ensureHeadCrop(db: Db, candidateId: number, userId: string): Promise<number> {
+  await db
+    .insert(crops)
+    .values({ candidateId, kind: 'headshot', createdBy: userId })
+    .onConflictDoNothing({ target: crops.candidateId, where: sql`${crops.kind} = 'headshot'` });
+  const [row] = await db
+    .select({ id: crops.id })
+    .from(crops)
+    .where(and(eq(crops.candidateId, candidateId), eq(crops.kind, 'headshot')));
+  if (!row) throw new Error(`head crop of candidate ${candidateId} vanished`);
+  return row.id;
+}
+
+export async function addCrop(
+  db: Db,
+  values: { candidateId: number; kind: 'composition' | 'split'; createdBy: string },
+): Promise<number> {
+  const [row] = await db.insert(crops).values(values).returning({ id: crops.id });
+  if (!row) throw new Error('insert into crops returned no row');
+  return row.id;
+}
+
+export async function setCropBox(
+  db: Db,
+  cropId: number,
+  box: { left: number; top: number; width: number; height: number },
+  confirmed: boolean,
+): Promise<void> {
+  await db.update(crops).set({ box, confirmed }).where(eq(crops.id, cropId));
+}
+
+export async function saveReplacement(db: Db, values: typeof replacements.$inferInsert): Promise<void> {
+  await db
+    .insert(replacements)
+    .values(values)
+    .onConflictDoUpdate({
+      target: replacements.candidateId,
+      set: { ...values, createdAt: sql`now()` },
+    });
+}
+
+export async function getReplacement(db: Db, candidateId: number) {
+  const [row] = await db.select().from(replacements).where(eq(replacements.candidateId, candidateId));
+  return row ?? null;
+}

@@ -1,0 +1,28 @@
+import { access } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { UserError } from '../core/errors.ts';
+
+/**
+ * Where the pixels of a dataset image come from: an uploaded replacement (bytes from Postgres) wins
+ * over the resized e621 file in the data folder.
+ */
+export async function imageInput(
+  dataDir: string,
+  image: { imagePath: string | null; postId: number },
+  replacement: { data: Buffer } | null,
+): Promise<string | Buffer> {
+  if (replacement) return replacement.data;
+  if (!image.imagePath) {
+    throw new UserError('invalid-image', `The image of post ${image.postId} was never stored; fetch again.`);
+  }
+  const path = isAbsolute(image.imagePath) ? image.imagePath : join(dataDir, image.imagePath);
+  try {
+    await access(path);
+  } catch {
+    throw new UserError(
+      'invalid-image',
+      `The image of post ${image.postId} is not in this machine's data folder (${path}); run \`/lora fetch\` again to restore it.`,
+    );
+  }
+  return path;
+}
