@@ -53,11 +53,43 @@ const sections = {
   }),
   tagger: z.object({
     MODELS_DIR: z.string().min(1).default('./data/models'),
+    /** Where `kiln models download` fetches from: Hugging Face, a mirror with its URL layout, or a stand-in. */
+    HF_BASE_URL: z.url().default('https://huggingface.co'),
   }),
   trainer: z.object({
     SD_SCRIPTS_DIR: z.string().min(1).optional(),
     BASE_MODELS_FILE: z.string().min(1).optional(),
     GPU_MEMORY_GB: z.coerce.number().positive().max(1024).optional(),
+    /**
+     * The command that starts a training script, before the script name: a JSON array of strings, or words split
+     * on whitespace. Default `accelerate launch --num_cpu_threads_per_process 1`.
+     */
+    SD_SCRIPTS_LAUNCHER: z
+      .string()
+      .transform((value, context) => {
+        const trimmed = value.trim();
+        let words: unknown = trimmed.split(/\s+/);
+        if (trimmed.startsWith('[')) {
+          try {
+            words = JSON.parse(trimmed);
+          } catch {
+            words = null;
+          }
+        }
+        if (
+          !Array.isArray(words) ||
+          words.length === 0 ||
+          !words.every((w) => typeof w === 'string' && w !== '')
+        ) {
+          context.addIssue({
+            code: 'custom',
+            message: 'must be a JSON array of strings or whitespace-separated words',
+          });
+          return z.NEVER;
+        }
+        return words as string[];
+      })
+      .optional(),
     PUBLIC_URL: optionalUrl,
     LINK_SECRET: z.string().min(16).optional(),
   }),

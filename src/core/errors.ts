@@ -24,7 +24,13 @@ export const USER_ERROR_CODES = [
   'invalid-tag',
   'invalid-plan',
   'model-missing',
+  'training-failed',
+  'invalid-model',
+  'download-failed',
   'not-found',
+  'login-required',
+  'disk-full',
+  'e621-refused',
 ] as const;
 
 export type UserErrorCode = (typeof USER_ERROR_CODES)[number];

@@ -42,6 +42,7 @@ async function runProcesses(parts: readonly Part[]): Promise<void> {
         db: services.database.db,
         jobs: services.jobs,
         log: services.log,
+        dataDir: readConfig(['runtime']).DATA_DIR,
       });
     }
   } catch (error) {

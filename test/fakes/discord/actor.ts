@@ -4,7 +4,8 @@
  * take (clicking a button that is not there, submitting a modal that was never shown) throw instead.
  */
 import type { APIInteraction } from 'discord-api-types/v10';
-import { resolveInvocation } from './command-options.ts';
+import { apiAttachment } from './api-objects.ts';
+import { resolveInvocation, type InvocationValue } from './command-options.ts';
 import type { FakeGateway } from './gateway.ts';
 import {
   autocompletePayload,
@@ -19,14 +20,18 @@ import type { FakeState, InteractionRecord, ShownModal } from './state.ts';
 import type {
   AutocompleteOptions,
   FakeActor,
+  FakeAttachment,
   FakeChannel,
   FakeMessage,
   FakeUser,
   InteractionCallback,
   InteractionResult,
+  ModalFieldValue,
   ModalSubmitOptions,
   SlashOptions,
+  SlashOptionValue,
 } from './types.ts';
+import { acceptsFileType, prepareUpload, storeUploads } from './uploads.ts';
 import { isObject, MessageFlag } from './validation.ts';
 
 const DEFAULT_WAIT_MS = 5000;
@@ -128,25 +133,28 @@ export class Actor implements FakeActor {
   ) {}
 
   async slash(command: string, options: SlashOptions = {}): Promise<InteractionResult> {
+    const { values, uploads } = await this.#readFiles(command, options);
     const resolved = resolveInvocation(this.state, {
       command,
       user: this.user,
       subcommand: options.subcommand,
       subcommandGroup: options.subcommandGroup,
-      options: options.options ?? {},
+      options: values,
     });
-    return await this.#dispatch(`/${command}`, this.#channel(options.channelId), 2, null, (identity) =>
-      chatInputPayload(this.state, identity, command, resolved),
-    );
+    return await this.#dispatch(`/${command}`, this.#channel(options.channelId), 2, null, (identity) => {
+      storeUploads(this.state, uploads);
+      return chatInputPayload(this.state, identity, command, resolved);
+    });
   }
 
   async autocomplete(command: string, options: AutocompleteOptions): Promise<InteractionResult> {
+    const { values, uploads } = await this.#readFiles(command, options);
     const resolved = resolveInvocation(this.state, {
       command,
       user: this.user,
       subcommand: options.subcommand,
       subcommandGroup: options.subcommandGroup,
-      options: options.options ?? {},
+      options: values,
       focused: options.focused,
     });
     return await this.#dispatch(
@@ -154,8 +162,42 @@ export class Actor implements FakeActor {
       this.#channel(options.channelId),
       4,
       null,
-      (identity) => autocompletePayload(this.state, identity, command, resolved),
+      (identity) => {
+        storeUploads(this.state, uploads);
+        return autocompletePayload(this.state, identity, command, resolved);
+      },
     );
+  }
+
+  /** Reads the files of `{ file }` options as the client uploads them: over the limit is refused. */
+  async #readFiles(
+    command: string,
+    options: SlashOptions,
+  ): Promise<{ values: Record<string, InvocationValue>; uploads: FakeAttachment[] }> {
+    const channelId = options.channelId ?? this.state.options.channelId;
+    const values: Record<string, InvocationValue> = {};
+    const uploads: FakeAttachment[] = [];
+    const given: Record<string, SlashOptionValue> = options.options ?? {};
+    for (const [name, value] of Object.entries(given)) {
+      if (typeof value !== 'object') {
+        values[name] = value;
+        continue;
+      }
+      if (!isObject(value) || !('file' in value)) {
+        fail(
+          `/${command}: option "${name}" takes a string, number, boolean or { file: { name, data, contentType? } }`,
+        );
+      }
+      const attachment = await prepareUpload(
+        this.state,
+        value.file,
+        channelId,
+        `/${command}: option "${name}"`,
+      );
+      uploads.push(attachment);
+      values[name] = { attachment };
+    }
+    return { values, uploads };
   }
 
   async button(message: FakeMessage, customId: string): Promise<InteractionResult> {
@@ -190,7 +232,7 @@ export class Actor implements FakeActor {
 
   async modalSubmit(
     customId: string,
-    fields: Record<string, string | string[]>,
+    fields: Record<string, ModalFieldValue>,
     options: ModalSubmitOptions = {},
   ): Promise<InteractionResult> {
     const modal = [...this.state.interactions.values()]
@@ -204,7 +246,19 @@ export class Actor implements FakeActor {
       fail(
         `no modal "${customId}" is open for ${this.user.username}; the bot must show it first (callback type 9)`,
       );
-    const components = submittedComponents(modal, fields);
+    const files = new Map<string, FakeAttachment[]>();
+    for (const [field, value] of Object.entries(fields)) {
+      if (!Array.isArray(value) || value.every((item) => typeof item === 'string')) continue;
+      const attachments: FakeAttachment[] = [];
+      for (const item of value) {
+        const what = `modal "${customId}": field "${field}"`;
+        attachments.push(await prepareUpload(this.state, item, options.channelId ?? modal.channelId, what));
+      }
+      files.set(field, attachments);
+    }
+    // Reading files yields: a second submit of the same modal may have gone out meanwhile.
+    if (modal.submitted) fail(`modal "${customId}" was submitted already`);
+    const { components, resolved, uploads } = submittedComponents(modal, fields, files);
     const messageId = options.message?.id ?? modal.sourceMessageId;
     const message = messageId === null ? null : (this.state.messages.get(messageId) ?? null);
     modal.submitted = true;
@@ -213,7 +267,10 @@ export class Actor implements FakeActor {
       this.#channel(options.channelId ?? modal.channelId),
       5,
       message?.id ?? null,
-      (identity) => modalSubmitPayload(this.state, identity, customId, components, message),
+      (identity) => {
+        storeUploads(this.state, uploads);
+        return modalSubmitPayload(this.state, identity, customId, components, message, resolved);
+      },
     );
   }
 
@@ -297,13 +354,26 @@ function listIds(message: FakeMessage): string {
   return ids.join(', ') || 'none';
 }
 
+interface Submission {
+  components: unknown[];
+  /** `data.resolved` with the uploaded files, or null when no file was sent. */
+  resolved: Record<string, Record<string, unknown>> | null;
+  uploads: FakeAttachment[];
+}
+
 /**
- * The components of a MODAL_SUBMIT: Labels wrap their text input or select (type 18 holding the
- * child), legacy rows hold their text input, Text Displays come back bare; ids numbered as Discord does.
+ * The components of a MODAL_SUBMIT: Labels wrap their text input, select or File Upload (type 18
+ * holding the child), legacy rows hold their text input, Text Displays come back bare; ids numbered as
+ * Discord does. `files` are the read files by field; a File Upload sends their attachment ids.
  */
-function submittedComponents(modal: ShownModal, fields: Record<string, string | string[]>): unknown[] {
+function submittedComponents(
+  modal: ShownModal,
+  fields: Record<string, ModalFieldValue>,
+  files: ReadonlyMap<string, FakeAttachment[]>,
+): Submission {
   let nextId = 1;
   const used = new Set<string>();
+  const uploads: FakeAttachment[] = [];
   const idOf = (component: Record<string, unknown>): number =>
     typeof component['id'] === 'number' ? component['id'] : nextId++;
 
@@ -322,8 +392,33 @@ function submittedComponents(modal: ShownModal, fields: Record<string, string | 
       }
       return { type: 4, id, custom_id: customId, value };
     }
+    if (child['type'] === 19) {
+      const sent =
+        files.get(customId) ??
+        (given === undefined || (Array.isArray(given) && given.length === 0)
+          ? []
+          : fail(`file upload "${customId}" takes files ([{ name, data, contentType? }]), not text`));
+      const required = child['required'] !== false;
+      const min = typeof child['min_values'] === 'number' ? child['min_values'] : 1;
+      const max = typeof child['max_values'] === 'number' ? child['max_values'] : 1;
+      if (sent.length === 0 && required) fail(`file upload "${customId}" is required`);
+      if (sent.length > 0 && (sent.length < min || sent.length > max)) {
+        fail(`file upload "${customId}" takes ${min}–${max} files, got ${sent.length}`);
+      }
+      const refused = sent.find((file) => !acceptsFileType(child['file_types'], file));
+      if (refused) {
+        const types = Array.isArray(child['file_types']) ? child['file_types'].join(', ') : '';
+        fail(
+          `file upload "${customId}" only accepts file types ${types}; ` +
+            `"${refused.filename}" (${refused.contentType}) is none of them`,
+        );
+      }
+      uploads.push(...sent);
+      return { type: 19, id, custom_id: customId, values: sent.map((file) => file.id) };
+    }
     if (child['type'] === 3) {
-      const values = given === undefined ? [] : Array.isArray(given) ? given : [given];
+      if (files.has(customId)) fail(`select "${customId}" takes option values, not files`);
+      const values = given === undefined ? [] : Array.isArray(given) ? (given as string[]) : [given];
       const options = Array.isArray(child['options']) ? child['options'].filter(isObject) : [];
       const unknown = values.filter((v) => !options.some((o) => o['value'] === v));
       if (unknown.length > 0) fail(`select "${customId}" has no option ${JSON.stringify(unknown)}`);
@@ -354,5 +449,11 @@ function submittedComponents(modal: ShownModal, fields: Record<string, string | 
   });
   const extra = Object.keys(fields).filter((key) => !used.has(key));
   if (extra.length > 0) fail(`modal "${modal.customId}" has no field ${JSON.stringify(extra)}`);
-  return out;
+  const resolved =
+    uploads.length > 0
+      ? {
+          attachments: Object.fromEntries(uploads.map((file) => [file.id, { ...apiAttachment(file) }])),
+        }
+      : null;
+  return { components: out, resolved, uploads };
 }

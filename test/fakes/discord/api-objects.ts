@@ -151,6 +151,10 @@ export function apiAttachment(attachment: FakeAttachment): APIAttachment {
     proxy_url: attachment.url,
     content_type: attachment.contentType,
     ...(attachment.description === null ? {} : { description: attachment.description }),
+    ...(attachment.width !== undefined && attachment.height !== undefined
+      ? { width: attachment.width, height: attachment.height }
+      : {}),
+    ...(attachment.ephemeral ? { ephemeral: true } : {}),
   };
 }
 

@@ -2,19 +2,28 @@
  * Turns a test's `slash('project', { subcommand: 'create', options: { name: 'x' } })` into the `data`
  * of an APPLICATION_COMMAND interaction, checked against the registered command the way the Discord
  * client enforces it: the member may see the command, options are declared ones, required ones are
- * present, types, choices and ranges hold; user/channel/role options come with `resolved` data.
+ * present, types, choices and ranges hold; user/channel/role options come with `resolved` data, and
+ * attachment options (files the actor has read) with `resolved.attachments`.
  */
 import { PermissionFlagsBits } from 'discord-api-types/v10';
-import { apiChannel, apiMember, apiRole, apiUser, memberPermissions } from './api-objects.ts';
+import { apiAttachment, apiChannel, apiMember, apiRole, apiUser, memberPermissions } from './api-objects.ts';
 import type { FakeState, StoredCommand } from './state.ts';
-import type { FakeUser, OptionValue } from './types.ts';
+import type { FakeAttachment, FakeUser, OptionValue } from './types.ts';
+import { acceptsFileType } from './uploads.ts';
+
+/** An attachment option's value once the actor has read the file (see uploads.ts `prepareUpload`). */
+export interface PreparedFile {
+  attachment: FakeAttachment;
+}
+
+export type InvocationValue = OptionValue | PreparedFile;
 
 export interface Invocation {
   command: string;
   user: FakeUser;
   subcommandGroup?: string | undefined;
   subcommand?: string | undefined;
-  options: Record<string, OptionValue>;
+  options: Record<string, InvocationValue>;
   /** Autocomplete: the option being typed in. */
   focused?: string | undefined;
 }
@@ -40,6 +49,7 @@ interface SchemaOption {
   max_value?: number;
   min_length?: number;
   max_length?: number;
+  file_types?: string[];
 }
 
 const TYPE_NAMES: Record<number, string> = {
@@ -51,7 +61,17 @@ const TYPE_NAMES: Record<number, string> = {
   8: 'role id',
   9: 'user or role id',
   10: 'number',
+  11: 'file ({ file: { name, data } })',
 };
+
+function isFile(value: InvocationValue): value is PreparedFile {
+  return typeof value === 'object';
+}
+
+/** A value for error messages; a file by its name (its data would swamp the message). */
+function show(value: InvocationValue): string {
+  return isFile(value) ? `file "${value.attachment.filename}"` : JSON.stringify(value);
+}
 
 function fail(invocation: Invocation, message: string): never {
   throw new Error(`fake Discord: /${invocation.command}: ${message}`);
@@ -62,14 +82,17 @@ function findCommand(state: FakeState, name: string): StoredCommand | undefined 
   return state.guildCommands.find(isChatInput) ?? state.globalCommands.find(isChatInput);
 }
 
-function inferType(value: OptionValue): number {
+function inferType(value: InvocationValue): number {
+  if (isFile(value)) return 11;
   if (typeof value === 'string') return 3;
   if (typeof value === 'boolean') return 5;
   return Number.isInteger(value) ? 4 : 10;
 }
 
-function typeMatches(type: number, value: OptionValue): boolean {
+function typeMatches(type: number, value: InvocationValue): boolean {
   switch (type) {
+    case 11:
+      return isFile(value);
     case 3:
     case 6:
     case 7:
@@ -90,7 +113,7 @@ function typeMatches(type: number, value: OptionValue): boolean {
 function checkValue(
   invocation: Invocation,
   option: SchemaOption,
-  value: OptionValue,
+  value: InvocationValue,
   partial: boolean,
 ): void {
   const label = `option "${option.name}"`;
@@ -101,7 +124,15 @@ function checkValue(
   // An autocomplete value is whatever the user has typed so far.
   if (partial) return;
   if (!typeMatches(option.type, value)) {
-    fail(invocation, `${label} must be a ${expected}, got ${JSON.stringify(value)}`);
+    fail(invocation, `${label} must be a ${expected}, got ${show(value)}`);
+  }
+  if (isFile(value) && !acceptsFileType(option.file_types, value.attachment)) {
+    const { filename, contentType } = value.attachment;
+    fail(
+      invocation,
+      `${label} only accepts file types ${(option.file_types ?? []).join(', ')}; ` +
+        `"${filename}" (${contentType}) is none of them`,
+    );
   }
   const choices = option.choices ?? [];
   if (choices.length > 0 && !choices.some((c) => c.value === value)) {
@@ -172,7 +203,7 @@ function leafOptions(
   resolved: Record<string, Record<string, Json>>,
 ): Json[] {
   const partial = invocation.focused !== undefined;
-  const values: Record<string, OptionValue> = { ...invocation.options };
+  const values: Record<string, InvocationValue> = { ...invocation.options };
   if (invocation.focused !== undefined && !(invocation.focused in values)) values[invocation.focused] = '';
   const built: Json[] = [];
   for (const [name, value] of Object.entries(values)) {
@@ -193,6 +224,16 @@ function leafOptions(
         resolveMention(state, invocation, option, value, resolved);
       }
       type = option.type;
+    }
+    if (isFile(value)) {
+      const { attachment } = value;
+      if (type !== 11) fail(invocation, `option "${name}" must be a ${TYPE_NAMES[type]}, got ${show(value)}`);
+      resolved['attachments'] = {
+        ...resolved['attachments'],
+        [attachment.id]: { ...apiAttachment(attachment) },
+      };
+      built.push({ name, type, value: attachment.id });
+      continue;
     }
     built.push({ name, type, value, ...(focused ? { focused: true } : {}) });
   }
@@ -228,7 +269,12 @@ export function resolveInvocation(state: FakeState, invocation: Invocation): Res
       );
     }
     const leaf = leafOptions(state, invocation, null, resolved);
-    return { commandId: state.ids.next(), guildId: null, options: wrap(invocation, leaf), resolved: null };
+    return {
+      commandId: state.ids.next(),
+      guildId: null,
+      options: wrap(invocation, leaf),
+      resolved: Object.keys(resolved).length > 0 ? resolved : null,
+    };
   }
   checkVisible(invocation, registered);
   const top = (registered.data['options'] ?? []) as SchemaOption[];

@@ -7,6 +7,9 @@
  *   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: discord.apiUrl } });
  *   await client.login(discord.token);
  *   const result = await discord.user({ id: '1', username: 'ann' }).slash('project', { subcommand: 'create' });
+ *
+ * Users send files as attachment options (`options: { image: { file: { name, data, contentType } } }`)
+ * or through a modal's File Upload (`modalSubmit('m', { photos: [{ name, data }] })`); see uploads.ts.
  */
 import { apiCommand, apiRole } from './api-objects.ts';
 import { Actor } from './actor.ts';
@@ -69,6 +72,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       const message = state.messages.get(messageId);
       return message?.channelId === channelId ? message : undefined;
     },
+    attachment: (id) => state.findAttachment(id),
     deleteChannel(id) {
       const channel = state.channels.get(id);
       if (!channel) throw new Error(`fake Discord: no channel ${id} to delete`);

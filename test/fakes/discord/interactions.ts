@@ -127,12 +127,17 @@ export function modalSubmitPayload(
   customId: string,
   components: unknown[],
   message: FakeMessage | null,
+  resolved: Record<string, Record<string, unknown>> | null = null,
 ): APIModalSubmitGuildInteraction {
   return {
     ...base(state, identity),
     type: InteractionType.ModalSubmit,
     ...(message ? { message: apiMessage(state, message) } : {}),
-    data: { custom_id: customId, components } as APIModalSubmitGuildInteraction['data'],
+    data: {
+      custom_id: customId,
+      components,
+      ...(resolved ? { resolved } : {}),
+    } as APIModalSubmitGuildInteraction['data'],
   };
 }
 

@@ -211,9 +211,7 @@ export class FakeHttpServer {
 
   #serveAttachment(pathname: string, res: ServerResponse): void {
     const id = pathname.split('/')[3];
-    const attachment = [...this.state.messages.values()]
-      .flatMap((m) => m.attachments)
-      .find((a) => a.id === id);
+    const attachment = id === undefined ? undefined : this.state.findAttachment(id);
     if (!attachment) {
       res.writeHead(404).end();
       return;

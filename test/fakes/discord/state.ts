@@ -2,6 +2,7 @@ import { PermissionFlagsBits } from 'discord-api-types/v10';
 import type { APIInteraction } from 'discord-api-types/v10';
 import { SnowflakeSource } from './snowflake.ts';
 import type {
+  FakeAttachment,
   FakeChannel,
   FakeDiscordOptions,
   FakeMessage,
@@ -154,6 +155,8 @@ export class FakeState {
   readonly messages = new Map<string, FakeMessage>();
   readonly interactions = new Map<string, InteractionRecord>();
   readonly interactionsByToken = new Map<string, InteractionRecord>();
+  /** Files users sent with interactions (attachment options, modal File Uploads), by attachment id. */
+  readonly uploads = new Map<string, FakeAttachment>();
   readonly botUser: { id: string; username: string };
   readonly botRoleId: string;
   readonly guildName = 'Kiln Test Guild';
@@ -198,6 +201,14 @@ export class FakeState {
   liveChannel(id: string): FakeChannel | undefined {
     const channel = this.channels.get(id);
     return channel && !channel.deleted ? channel : undefined;
+  }
+
+  /** A file a user sent, or an attachment of a message (deleted ones included). */
+  findAttachment(id: string): FakeAttachment | undefined {
+    return (
+      this.uploads.get(id) ??
+      [...this.messages.values()].flatMap((m) => m.attachments).find((a) => a.id === id)
+    );
   }
 
   threads(): FakeChannel[] {

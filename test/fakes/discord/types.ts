@@ -73,6 +73,32 @@ export interface FakeAttachment {
   contentType: string;
   description: string | null;
   data: Buffer;
+  /** Pixel size, for images a user uploaded (read with sharp); absent otherwise. */
+  width?: number;
+  height?: number;
+  /** True for files a user sent with an interaction (Discord's ephemeral attachments). */
+  ephemeral?: boolean;
+}
+
+/**
+ * A file a user sends to the bot: picked for an attachment option (type 11) of a slash command, or
+ * uploaded in a modal's File Upload (type 19). Larger than `uploadLimitBytes` is refused by the actor,
+ * as the Discord client refuses it.
+ */
+export interface UserFile {
+  /** The file name as the user's client sends it, e.g. 'edit.png'. */
+  name: string;
+  data: Buffer;
+  /** The MIME type; default: the image format sharp detects (image/png…), else application/octet-stream. */
+  contentType?: string;
+}
+
+/**
+ * The value of an attachment option (type 11): `options: { image: { file: { name, data, contentType } } }`.
+ * The interaction carries the new attachment's id as the value and the attachment in `data.resolved`.
+ */
+export interface FileOptionValue {
+  file: UserFile;
 }
 
 /** The editable part of a message; `history` keeps one of these per earlier version. */
@@ -165,10 +191,13 @@ export interface InteractionResult {
 
 export type OptionValue = string | number | boolean;
 
+/** An option as a test gives it: a primitive, or `{ file }` for an attachment option. */
+export type SlashOptionValue = OptionValue | FileOptionValue;
+
 export interface SlashOptions {
   subcommand?: string;
   subcommandGroup?: string;
-  options?: Record<string, OptionValue>;
+  options?: Record<string, SlashOptionValue>;
   channelId?: string;
 }
 
@@ -176,6 +205,9 @@ export interface AutocompleteOptions extends SlashOptions {
   /** The option the user is typing in; its value comes from `options` or is ''. */
   focused: string;
 }
+
+/** A modal field as a test fills it: text, select values, or files for a File Upload. */
+export type ModalFieldValue = string | string[] | UserFile[];
 
 export interface ModalSubmitOptions {
   channelId?: string;
@@ -189,10 +221,14 @@ export interface FakeActor {
   autocomplete(command: string, options: AutocompleteOptions): Promise<InteractionResult>;
   button(message: FakeMessage, customId: string): Promise<InteractionResult>;
   select(message: FakeMessage, customId: string, values: string[]): Promise<InteractionResult>;
-  /** Text inputs by custom_id; a string select inside a Label takes string[]. */
+  /**
+   * Text inputs by custom_id; a string select inside a Label takes string[]; a File Upload inside a
+   * Label takes UserFile[] (`{ photos: [{ name: 'a.png', data, contentType: 'image/png' }] }`), checked
+   * against its min_values/max_values, required and file_types.
+   */
   modalSubmit(
     customId: string,
-    fields: Record<string, string | string[]>,
+    fields: Record<string, ModalFieldValue>,
     options?: ModalSubmitOptions,
   ): Promise<InteractionResult>;
 }
@@ -221,6 +257,8 @@ export interface FakeDiscord {
   threads(): FakeChannel[];
   /** A message, deleted ones included (see `deleted`). */
   message(channelId: string, messageId: string): FakeMessage | undefined;
+  /** An attachment by id: a file a user sent with an interaction, or one on a message. */
+  attachment(id: string): FakeAttachment | undefined;
   /** As a moderator would: dispatches THREAD_DELETE or CHANNEL_DELETE; later calls there get 10003. */
   deleteChannel(id: string): void;
   /**

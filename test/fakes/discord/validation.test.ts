@@ -111,6 +111,27 @@ describe('callback checks', () => {
       ),
     ).toEqual(['data.components.0.components.0.label']);
   });
+
+  it('accept a File Upload of 0–10 files in a Label and refuse counts outside that', () => {
+    const modal = (upload: Record<string, unknown>) => ({
+      custom_id: 'm',
+      title: 'Upload',
+      components: [{ type: 18, label: 'Files', component: { type: 19, custom_id: 'f', ...upload } }],
+    });
+    expect(checkModalData(modal({}))).toEqual([]);
+    expect(checkModalData(modal({ min_values: 0, max_values: 10, file_types: ['image', '.pdf'] }))).toEqual(
+      [],
+    );
+    const paths = (upload: Record<string, unknown>) =>
+      checkModalData(modal(upload)).map((i) => i.path.join('.'));
+    expect(paths({ min_values: 11, max_values: 10 })).toEqual(['data.components.0.component.min_values']);
+    expect(paths({ min_values: 2 })).toEqual(['data.components.0.component.min_values']);
+    expect(paths({ max_values: 0 })).toEqual(['data.components.0.component.max_values']);
+    expect(paths({ min_values: 3, max_values: 2 })).toEqual(['data.components.0.component.min_values']);
+    expect(paths({ file_types: Array.from({ length: 11 }, (_, i) => `.x${i}`) })).toEqual([
+      'data.components.0.component.file_types',
+    ]);
+  });
 });
 
 describe('reading messages', () => {

@@ -563,6 +563,38 @@ export function checkModalData(data: unknown): ValidationIssue[] {
       });
     }
   };
+  // File Upload: 0–10 files at least, 1–10 at most, at most 10 file types.
+  const fileUpload = (upload: Json, path: Path): void => {
+    const min = upload['min_values'] ?? 1;
+    const max = upload['max_values'] ?? 1;
+    const minValid = typeof min === 'number' && Number.isInteger(min) && min >= 0 && min <= 10;
+    const maxValid = typeof max === 'number' && Number.isInteger(max) && max >= 1 && max <= 10;
+    if (!minValid) {
+      issues.push({
+        path: [...path, 'min_values'],
+        code: 'NUMBER_TYPE_MAX',
+        message: 'int value should be <= 10.',
+      });
+    }
+    if (!maxValid) {
+      issues.push({
+        path: [...path, 'max_values'],
+        code: 'NUMBER_TYPE_MAX',
+        message: 'int value should be <= 10.',
+      });
+    }
+    if (minValid && maxValid && min > max) {
+      issues.push({
+        path: [...path, 'min_values'],
+        code: 'BASE_TYPE_BAD_VALUE',
+        message: 'min_values must be less than or equal to max_values',
+      });
+    }
+    const types = upload['file_types'];
+    if (types !== undefined && (!Array.isArray(types) || types.length > 10)) {
+      issues.push(tooLong([...path, 'file_types'], 10));
+    }
+  };
   components.forEach((component, i) => {
     const path = ['data', 'components', i];
     if (!isObject(component)) {
@@ -588,6 +620,7 @@ export function checkModalData(data: unknown): ValidationIssue[] {
           textInput(child, childPath, false);
         } else {
           customId(child['custom_id'], [...childPath, 'custom_id']);
+          if (child['type'] === 19) fileUpload(child, childPath);
         }
         return;
       }

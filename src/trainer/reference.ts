@@ -1,0 +1,333 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * The sd-scripts facts Kiln writes configs against, read from the shared reference files
+ * (`sd-scripts-options.tsv`: every option the two training scripts' argparse parsers accept;
+ * `sd-scripts-dataset-config.md`: the dataset TOML keys by level), so configs can be checked against what
+ * sd-scripts really accepts rather than against a copy kept here.
+ */
+
+export type OptionKind = 'flag' | 'str' | 'path' | 'int' | 'float' | 'int_or_float';
+export type TrainingScript = 'train_network.py' | 'sdxl_train_network.py';
+
+export interface OptionSpec {
+  /** Without the leading `--`. */
+  name: string;
+  kind: OptionKind;
+  /** nargs=*: a list of values. */
+  list: boolean;
+  /** Allowed values as argparse prints them; `None` is the Python default, not a value one can pass. */
+  choices: string[] | null;
+  default: string;
+  appliesTo: 'both' | 'sdxl';
+}
+
+export type DatasetValueKind =
+  'int' | 'bool' | 'str' | 'float' | 'number' | 'int-or-pair' | 'float-pair' | 'table';
+
+export interface DatasetKeySpec {
+  key: string;
+  kind: DatasetValueKind;
+  required: boolean;
+}
+
+/** Key groups A–G of the dataset schema, each a map of key → spec. */
+export type DatasetGroups = Record<'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G', Map<string, DatasetKeySpec>>;
+
+export interface SdScriptsReference {
+  options: Map<string, OptionSpec>;
+  dataset: DatasetGroups;
+}
+
+const KINDS: Record<string, OptionKind> = {
+  flag: 'flag',
+  str: 'str',
+  Path: 'path',
+  int: 'int',
+  float: 'float',
+  int_or_float: 'int_or_float',
+};
+
+export function parseOptionsTsv(text: string): Map<string, OptionSpec> {
+  const options = new Map<string, OptionSpec>();
+  const rows = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+  const header = rows.shift();
+  if (header?.split('\t')[0] !== 'option') throw new Error('sd-scripts-options.tsv: missing header row');
+  for (const row of rows) {
+    const [option, type, defaultValue, appliesTo] = row.split('\t');
+    if (!option?.startsWith('--') || type === undefined || appliesTo === undefined) {
+      throw new Error(`sd-scripts-options.tsv: cannot read row ${JSON.stringify(row)}`);
+    }
+    const base = type.split(/[\s(]/)[0] ?? '';
+    const kind = KINDS[base];
+    if (!kind) throw new Error(`sd-scripts-options.tsv: unknown type ${JSON.stringify(type)} for ${option}`);
+    const choices = /choices=(\S+)/.exec(type)?.[1]?.split('|') ?? null;
+    if (appliesTo !== 'both' && appliesTo !== 'sdxl') {
+      throw new Error(
+        `sd-scripts-options.tsv: unknown applies_to ${JSON.stringify(appliesTo)} for ${option}`,
+      );
+    }
+    options.set(option.slice(2), {
+      name: option.slice(2),
+      kind,
+      list: type.includes('nargs=*'),
+      choices,
+      default: defaultValue ?? '',
+      appliesTo,
+    });
+  }
+  return options;
+}
+
+function datasetKind(typeText: string, line: string): DatasetValueKind {
+  const text = typeText.trim();
+  if (text.startsWith('int, or array of two ints')) return 'int-or-pair';
+  if (text.startsWith('array of two floats')) return 'float-pair';
+  if (text.startsWith('float or int')) return 'number';
+  if (text.startsWith('table')) return 'table';
+  const word = text.split(/[\s(]/)[0] ?? '';
+  if (word === 'int' || word === 'bool' || word === 'str' || word === 'float') return word;
+  throw new Error(`sd-scripts-dataset-config.md: unknown value type in ${JSON.stringify(line)}`);
+}
+
+export function parseDatasetConfigMd(text: string): DatasetGroups {
+  const groups: DatasetGroups = {
+    A: new Map(),
+    B: new Map(),
+    C: new Map(),
+    D: new Map(),
+    E: new Map(),
+    F: new Map(),
+    G: new Map(),
+  };
+  let current: keyof DatasetGroups | null = null;
+  for (const line of text.split(/\r?\n/)) {
+    const heading = /^\*\*([A-G])\. /.exec(line);
+    if (heading) {
+      current = heading[1] as keyof DatasetGroups;
+      continue;
+    }
+    if (line.startsWith('## ')) current = null;
+    if (current === null) continue;
+    if (current === 'G') {
+      // "- subset-only: `image_dir` : str (REQUIRED), `conditioning_data_dir` : str (REQUIRED)"
+      for (const match of line.matchAll(/`(\w+)` : (\w+)( \(REQUIRED\))?/g)) {
+        const [, key, type, required] = match;
+        if (key && type)
+          groups.G.set(key, { key, kind: datasetKind(type, line), required: Boolean(required) });
+      }
+      continue;
+    }
+    const item = /^- `(\w+)` : (.*)$/.exec(line);
+    if (!item) continue;
+    const [, key, rest] = item;
+    if (!key || rest === undefined) continue;
+    groups[current].set(key, { key, kind: datasetKind(rest, line), required: rest.includes('REQUIRED') });
+  }
+  for (const [name, group] of Object.entries(groups)) {
+    if (group.size === 0) throw new Error(`sd-scripts-dataset-config.md: key group ${name} not found`);
+  }
+  return groups;
+}
+
+/** Reads both reference files from a folder (the repository's `../shared/reference`). */
+export async function loadSdScriptsReference(dir: string): Promise<SdScriptsReference> {
+  const [tsv, md] = await Promise.all([
+    readFile(join(dir, 'sd-scripts-options.tsv'), 'utf8'),
+    readFile(join(dir, 'sd-scripts-dataset-config.md'), 'utf8'),
+  ]);
+  return { options: parseOptionsTsv(tsv), dataset: parseDatasetConfigMd(md) };
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'bigint') return `integer ${value}`;
+  if (typeof value === 'number') return `float ${value}`;
+  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
+  if (Array.isArray(value)) return 'array';
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') return 'table';
+  return typeof value === 'boolean' ? `boolean ${value}` : typeof value;
+}
+
+function optionValueMatches(kind: OptionKind, value: unknown): boolean {
+  switch (kind) {
+    case 'flag':
+      return typeof value === 'boolean';
+    case 'int':
+      return typeof value === 'bigint';
+    case 'float':
+    case 'int_or_float':
+      return typeof value === 'number' || typeof value === 'bigint';
+    case 'str':
+    case 'path':
+      return typeof value === 'string';
+  }
+}
+
+/**
+ * Checks a `--config_file` TOML (parsed with `integersAsBigInt: true`, so integers and floats stay apart) against
+ * the options the script's parser accepts. One level of tables is flattened, as sd-scripts does. sd-scripts itself
+ * silently ignores unknown keys and does not convert types, which is exactly why we check: a typo would be lost.
+ */
+export function validateConfigToml(
+  config: Record<string, unknown>,
+  reference: SdScriptsReference,
+  script: TrainingScript,
+): string[] {
+  const problems: string[] = [];
+  const flat: Array<[string, unknown]> = [];
+  for (const [key, value] of Object.entries(config)) {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [inner, innerValue] of Object.entries(value as Record<string, unknown>))
+        flat.push([inner, innerValue]);
+    } else flat.push([key, value]);
+  }
+  for (const [key, value] of flat) {
+    const spec = reference.options.get(key);
+    if (!spec) {
+      problems.push(`${key}: not an option of ${script} (sd-scripts would silently ignore it)`);
+      continue;
+    }
+    if (spec.appliesTo === 'sdxl' && script !== 'sdxl_train_network.py') {
+      problems.push(`${key}: only sdxl_train_network.py accepts it`);
+      continue;
+    }
+    if (spec.list) {
+      if (!Array.isArray(value)) {
+        problems.push(`${key}: expected a list (nargs=*), got ${describe(value)}`);
+        continue;
+      }
+      for (const item of value as unknown[]) {
+        if (!optionValueMatches(spec.kind, item))
+          problems.push(`${key}: list item ${describe(item)} is not ${spec.kind}`);
+      }
+      continue;
+    }
+    if (!optionValueMatches(spec.kind, value)) {
+      problems.push(`${key}: expected ${spec.kind}, got ${describe(value)}`);
+      continue;
+    }
+    if (spec.choices && !spec.choices.filter((choice) => choice !== 'None').includes(String(value))) {
+      problems.push(`${key}: ${JSON.stringify(String(value))} is not one of ${spec.choices.join(', ')}`);
+    }
+  }
+  return problems;
+}
+
+function datasetValueMatches(kind: DatasetValueKind, value: unknown): boolean {
+  const isInt = (v: unknown): boolean => typeof v === 'bigint';
+  const isFloat = (v: unknown): boolean => typeof v === 'number';
+  switch (kind) {
+    case 'int':
+      return isInt(value);
+    case 'bool':
+      return typeof value === 'boolean';
+    case 'str':
+      return typeof value === 'string';
+    case 'float':
+      return isFloat(value);
+    case 'number':
+      return isFloat(value) || isInt(value);
+    case 'int-or-pair':
+      return isInt(value) || (Array.isArray(value) && value.length === 2 && value.every(isInt));
+    case 'float-pair':
+      return Array.isArray(value) && value.length === 2 && value.every((v) => isFloat(v) || isInt(v));
+    case 'table':
+      return value !== null && typeof value === 'object' && !Array.isArray(value);
+  }
+}
+
+type Level = Map<string, DatasetKeySpec>;
+
+function merge(...groups: Level[]): Level {
+  const merged = new Map<string, DatasetKeySpec>();
+  for (const group of groups) for (const [key, spec] of group) merged.set(key, spec);
+  return merged;
+}
+
+function checkLevel(
+  value: unknown,
+  allowed: Level,
+  path: string,
+  problems: string[],
+  extra: readonly string[] = [],
+): Record<string, unknown> | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    problems.push(`expected a table @ ${path}`);
+    return null;
+  }
+  const table = value as Record<string, unknown>;
+  for (const [key, item] of Object.entries(table)) {
+    if (extra.includes(key)) continue;
+    const spec = allowed.get(key);
+    if (!spec) problems.push(`extra keys not allowed @ ${path}['${key}']`);
+    else if (!datasetValueMatches(spec.kind, item)) {
+      problems.push(`expected ${spec.kind} for dictionary value @ ${path}['${key}'] (got ${describe(item)})`);
+    }
+  }
+  for (const spec of allowed.values()) {
+    if (spec.required && !(spec.key in table))
+      problems.push(`required key not provided @ ${path}['${spec.key}']`);
+  }
+  return table;
+}
+
+/**
+ * Checks a `--dataset_config` TOML against the ConfigSanitizer schema described in the reference: only `general`
+ * and `datasets` at the top, the allowed key groups per level, value types, required keys. Messages follow
+ * voluptuous's "extra keys not allowed @ data[...]" wording that sd-scripts prints.
+ */
+export function validateDatasetToml(
+  dataset: Record<string, unknown>,
+  reference: SdScriptsReference,
+  options: { maskedLoss?: boolean } = {},
+): string[] {
+  const { A, B, C, D, E, F, G } = reference.dataset;
+  const problems: string[] = [];
+  const maskedExtras = new Map<string, DatasetKeySpec>();
+  for (const key of ['caption_extension', 'cache_info']) {
+    const spec = D.get(key);
+    if (spec) maskedExtras.set(key, spec);
+  }
+  const general = merge(A, B, C, D, options.maskedLoss ? maskedExtras : new Map<string, DatasetKeySpec>());
+  for (const key of Object.keys(dataset)) {
+    if (key !== 'general' && key !== 'datasets') problems.push(`extra keys not allowed @ data['${key}']`);
+  }
+  if ('general' in dataset) checkLevel(dataset.general, general, "data['general']", problems);
+  const datasets = dataset.datasets;
+  if (datasets === undefined) return problems;
+  if (!Array.isArray(datasets)) {
+    problems.push("expected a list @ data['datasets']");
+    return problems;
+  }
+  datasets.forEach((entry: unknown, index) => {
+    const path = `data['datasets'][${index}]`;
+    const subsets: unknown =
+      entry !== null && typeof entry === 'object' ? (entry as Record<string, unknown>).subsets : undefined;
+    const subsetList = Array.isArray(subsets) ? (subsets as unknown[]) : [];
+    if (subsets !== undefined && !Array.isArray(subsets))
+      problems.push(`expected a list @ ${path}['subsets']`);
+    const hasKey = (key: string) => (subset: unknown) =>
+      subset !== null && typeof subset === 'object' && key in (subset as Record<string, unknown>);
+    const fineTuning = subsetList.length > 0 && subsetList.every(hasKey('metadata_file'));
+    const masked =
+      options.maskedLoss === true &&
+      subsetList.length > 0 &&
+      subsetList.every(hasKey('conditioning_data_dir'));
+    if (!fineTuning && subsetList.some(hasKey('metadata_file'))) {
+      problems.push(`subsets of one dataset must all be the same kind (some have metadata_file) @ ${path}`);
+    }
+    const datasetLevel = masked
+      ? merge(A, B, C, maskedExtras)
+      : fineTuning
+        ? merge(A, B, C)
+        : merge(A, B, C, D);
+    const subsetLevel = masked ? merge(B, C, G) : fineTuning ? merge(B, C, F) : merge(B, C, D, E);
+    checkLevel(entry, datasetLevel, path, problems, ['subsets']);
+    subsetList.forEach((subset, subsetIndex) =>
+      checkLevel(subset, subsetLevel, `${path}['subsets'][${subsetIndex}]`, problems),
+    );
+  });
+  return problems;
+}
