@@ -1,8 +1,11 @@
 import { Events, type Client } from 'discord.js';
 import type { Db } from '../db/client.ts';
+import type { E621Client } from '../e621/client.ts';
+import { join } from 'node:path';
 import type { Logger } from '../log.ts';
 import type { JobProducer } from '../queue/producer.ts';
 import { createDiscordClient } from './client.ts';
+import type { BotContext, BotTrainingOptions } from './context.ts';
 import { createPruneRefresher } from './prune-refresher.ts';
 import { routeInteraction } from './router.ts';
 
@@ -13,6 +16,10 @@ export interface BotOptions {
   jobs: JobProducer;
   log: Logger;
   dataDir: string;
+  /** e621 client for autocomplete and previews; absent or null without E621_USER. */
+  e621?: E621Client | null | undefined;
+  /** Base models, GPU memory and download links for training and export (none configured by default). */
+  training?: Partial<BotTrainingOptions>;
 }
 
 export interface RunningBot {
@@ -25,13 +32,20 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   const client = createDiscordClient({ apiUrl: options.apiUrl });
   const log = options.log.child({ process: 'bot' });
   const pruneRefresher = createPruneRefresher({ db: options.db, client, log });
-  const context = {
+  const context: BotContext = {
     db: options.db,
     jobs: options.jobs,
     log,
     client,
     pruneRefresher,
     dataDir: options.dataDir,
+    e621: options.e621 ?? null,
+    training: {
+      baseModels: options.training?.baseModels ?? [],
+      gpuMemoryGb: options.training?.gpuMemoryGb,
+      links: options.training?.links ?? null,
+      filesDir: options.training?.filesDir ?? join(options.dataDir, 'models'),
+    },
   };
   const pending = new Set<Promise<void>>();
 

@@ -1,7 +1,6 @@
 import { UserError } from '../core/errors.ts';
 import type { Db } from '../db/client.ts';
-import { getProject } from '../db/repositories/projects.ts';
-import { getPruneImage, type PruneImage } from '../db/repositories/pruning.ts';
+import { getPruneImageWithProject, type PruneImage } from '../db/repositories/pruning.ts';
 import type { ProjectRow } from '../db/schema/index.ts';
 
 /** The image a button points at and its project, refusing images of another server or a gone project. */
@@ -10,12 +9,11 @@ export async function loadImageForComponent(
   candidateId: number,
   guildId: string,
 ): Promise<{ image: PruneImage; project: ProjectRow }> {
-  const image = await getPruneImage(db, candidateId);
-  const project = image ? await getProject(db, image.projectId) : null;
-  if (!image || !project || project.guildId !== guildId) {
+  const found = await getPruneImageWithProject(db, candidateId);
+  if (!found || found.project.guildId !== guildId) {
     throw new UserError('project-gone', 'This image or its project no longer exists.');
   }
-  return { image, project };
+  return found;
 }
 
 export function assertNotFrozen(project: ProjectRow): void {

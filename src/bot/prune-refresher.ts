@@ -28,6 +28,8 @@ export function createPruneRefresher(options: {
   const { db, client, log } = options;
   const interval = options.intervalMs ?? TALLY_EDIT_INTERVAL_MS;
 
+  const messagesOfImage = new Map<number, string[]>();
+
   const galleries: Coalescer<string> = createCoalescer(
     interval,
     async (messageId) => {
@@ -65,7 +67,13 @@ export function createPruneRefresher(options: {
 
   return {
     async imageChanged(candidateId, projectId) {
-      for (const message of await galleryMessagesFor(db, candidateId)) galleries.mark(message.messageId);
+      // Which messages show an image never changes once posted, so it is looked up once per process.
+      let messageIds = messagesOfImage.get(candidateId);
+      if (!messageIds || messageIds.length === 0) {
+        messageIds = (await galleryMessagesFor(db, candidateId)).map((message) => message.messageId);
+        messagesOfImage.set(candidateId, messageIds);
+      }
+      for (const messageId of messageIds) galleries.mark(messageId);
       boards.mark(projectId);
     },
     projectChanged(projectId) {

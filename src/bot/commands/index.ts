@@ -1,13 +1,18 @@
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import type { Subcommand } from '../handler-types.ts';
+import { fetchCommand } from './lora/fetch.ts';
+import { exportCommand } from './lora/export.ts';
 import { info } from './lora/info.ts';
 import { list } from './lora/list.ts';
 import { newProject } from './lora/new.ts';
 import { notes } from './lora/notes.ts';
+import { preview } from './lora/preview.ts';
 import { prune } from './lora/prune.ts';
+import { query } from './lora/query.ts';
 import { replace } from './lora/replace.ts';
 import { settings } from './lora/settings.ts';
 import { thread } from './lora/thread.ts';
+import { train } from './lora/train.ts';
 
 /** Every /lora subcommand, one file each. The list is static so the type checker sees it whole. */
 export const loraSubcommands: readonly Subcommand[] = [
@@ -17,8 +22,13 @@ export const loraSubcommands: readonly Subcommand[] = [
   list,
   thread,
   settings,
+  query,
+  preview,
+  fetchCommand,
   prune,
   replace,
+  train,
+  exportCommand,
 ];
 
 export const LORA_COMMAND = 'lora';

@@ -7,6 +7,7 @@ import { cropModalSubmit } from './crop-modal.ts';
 import { imageDetail } from './image.ts';
 import { pruneVote } from './prune-vote.ts';
 import { reviewPager } from './review.ts';
+import { planButtons, planModalSubmit, runButtons } from './train.ts';
 
 /** Component families, tried in order by the router; each claims only the custom_ids its codec decodes. */
 export const componentHandlers: readonly AnyComponentHandler[] = [
@@ -16,5 +17,7 @@ export const componentHandlers: readonly AnyComponentHandler[] = [
   pruneBoard,
   imageDetail,
   cropButtons,
+  planButtons,
+  runButtons,
 ];
-export const modalHandlers: readonly AnyModalHandler[] = [notesModalSubmit, cropModalSubmit];
+export const modalHandlers: readonly AnyModalHandler[] = [notesModalSubmit, cropModalSubmit, planModalSubmit];

@@ -11,7 +11,7 @@ export const pruneVote: ComponentHandler<{ candidateId: number; choice: VoteChoi
   async run(interaction, { candidateId, choice }, { db, pruneRefresher }) {
     const { project } = await loadImageForComponent(db, candidateId, interaction.guildId);
     assertNotFrozen(project);
-    await castVote(db, { candidateId, userId: interaction.user.id, choice });
+    await castVote(db, { candidateId, userId: interaction.user.id, choice, clickId: BigInt(interaction.id) });
     await pruneRefresher.imageChanged(candidateId, project.id);
   },
 };

@@ -25,7 +25,7 @@ export const reviewPager: ComponentHandler<{ candidateId: number; action: Review
       case 'prune':
       case 'headshot':
       case 'edit':
-        await castVote(db, { candidateId, userId, choice: action });
+        await castVote(db, { candidateId, userId, choice: action, clickId: BigInt(interaction.id) });
         await pruneRefresher.imageChanged(candidateId, project.id);
         next = await nextUnvotedImage(db, project.id, userId, here);
         break;

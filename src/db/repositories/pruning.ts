@@ -157,6 +157,20 @@ export async function loadImageStates(
   });
 }
 
+/** The image behind a button and its project, in one query (votes are the hot path). */
+export async function getPruneImageWithProject(
+  db: Db,
+  candidateId: number,
+): Promise<{ image: PruneImage; project: ProjectRow } | null> {
+  const [row] = await db
+    .select({ ...imageColumns, project: projects })
+    .from(projectCandidates)
+    .innerJoin(posts, eq(posts.id, projectCandidates.postId))
+    .innerJoin(projects, eq(projects.id, projectCandidates.projectId))
+    .where(eq(projectCandidates.id, candidateId));
+  return row ? { image: toImage(row), project: row.project } : null;
+}
+
 export async function getPruneImage(db: Db, candidateId: number): Promise<PruneImage | null> {
   const [row] = await db
     .select(imageColumns)
@@ -167,28 +181,27 @@ export async function getPruneImage(db: Db, candidateId: number): Promise<PruneI
 }
 
 /**
- * Records a friend's vote; a later click replaces it. A headshot vote also opens the image's pending
- * head crop (at most one, by a partial unique index). Both happen in one transaction.
+ * Records a friend's vote in one round trip; a newer click (by Discord's time-ordered interaction id)
+ * replaces it, an older one arriving late changes nothing. A headshot vote also opens the image's
+ * pending head crop (at most one, by a partial unique index).
  */
 export async function castVote(
   db: Db,
-  vote: { candidateId: number; userId: string; choice: VoteChoice },
+  vote: { candidateId: number; userId: string; choice: VoteChoice; clickId: bigint },
 ): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx
-      .insert(pruneVotes)
-      .values(vote)
-      .onConflictDoUpdate({
-        target: [pruneVotes.candidateId, pruneVotes.userId],
-        set: { choice: vote.choice, updatedAt: sql`now()` },
-      });
-    if (vote.choice === 'headshot') {
-      await tx
-        .insert(crops)
-        .values({ candidateId: vote.candidateId, kind: 'headshot', createdBy: vote.userId })
-        .onConflictDoNothing({ target: crops.candidateId, where: sql`${crops.kind} = 'headshot'` });
-    }
-  });
+  await db.execute(sql`
+    with vote as (
+      insert into ${pruneVotes} (candidate_id, user_id, choice, click_id)
+      values (${vote.candidateId}, ${vote.userId}, ${vote.choice}, ${vote.clickId})
+      on conflict (candidate_id, user_id) do update
+        set choice = excluded.choice, click_id = excluded.click_id, updated_at = now()
+        where ${pruneVotes}.click_id < excluded.click_id
+      returning candidate_id, choice
+    )
+    insert into ${crops} (candidate_id, kind, created_by)
+    select candidate_id, 'headshot', ${vote.userId} from vote where choice = 'headshot'
+    on conflict (candidate_id) where kind = 'headshot' do nothing
+  `);
 }
 
 export async function setOverride(
