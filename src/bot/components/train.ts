@@ -154,7 +154,7 @@ export const planModalSubmit: ModalHandler<{ planId: number }> = {
     const preset = fields.getStringSelectValues(PLAN_FIELDS.preset)[0];
     const settings = {
       strength: parseStrength(fields.getTextInputValue(PLAN_FIELDS.strength)),
-      preset: (preset === 'trash' ? 'trash' : 'full') as Preset,
+      preset: (preset === 'trash' ? 'trash' : 'full'),
       locon: fields.getStringSelectValues(PLAN_FIELDS.locon)[0] === 'on',
       baseModels: [...fields.getStringSelectValues(PLAN_FIELDS.baseModels)],
       samplePrompts: parseSamplePrompts(fields.getTextInputValue(PLAN_FIELDS.prompts)),
