@@ -34,6 +34,22 @@ const sections = {
       .regex(/^\d{15,25}$/, 'must be a numeric guild id')
       .optional(),
   }),
+  /** What a worker needs to post progress and results into project threads (REST only, no gateway). */
+  notify: z.object({
+    DISCORD_TOKEN: z
+      .string()
+      .optional()
+      .transform((value, context) => {
+        if (value) return value;
+        context.addIssue({
+          code: 'custom',
+          message:
+            'is required: the worker posts job progress and results into the project threads with the bot token',
+        });
+        return z.NEVER;
+      }),
+    DISCORD_API_URL: optionalUrl,
+  }),
   worker: z.object({
     WORKER_ROLES: z
       .string()
@@ -92,6 +108,15 @@ const sections = {
       .optional(),
     PUBLIC_URL: optionalUrl,
     LINK_SECRET: z.string().min(16).optional(),
+    /** Where the bot's download server listens; PUBLIC_URL is its address as the world sees it. */
+    LINK_PORT: z.coerce.number().int().min(1).max(65535).default(8787),
+    LINK_HOST: z.string().min(1).default('0.0.0.0'),
+    /** How long a download link works. */
+    LINK_TTL_HOURS: z.coerce
+      .number()
+      .positive()
+      .max(24 * 365)
+      .default(168),
   }),
 } as const;
 

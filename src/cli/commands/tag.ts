@@ -1,0 +1,182 @@
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { Option, type Command } from 'commander';
+import { readConfig } from '../../config/env.ts';
+import { UserError } from '../../core/errors.ts';
+import { CAPTION_CATEGORY_ORDER, mergeCaption } from '../../core/tags/captions.ts';
+import { mergeImageTags } from '../../core/tags/merge.ts';
+import { DEFAULT_THRESHOLDS, validateThresholds } from '../../core/tags/thresholds.ts';
+import type { TagCategory, TaggerThresholds } from '../../core/tags/types.ts';
+import { createLogger, type Logger } from '../../log.ts';
+import { listModels, modelPaths } from '../../tagger/download.ts';
+import type { ProviderChoice } from '../../tagger/model.ts';
+import { createTagger, type TaggedImage, type Tagger } from '../../tagger/tagger.ts';
+import type { TaggerKind } from '../../tagger/tags-file.ts';
+
+/** `kiln tag DIR`: tags every image of a folder with the taggers and merges the tags into its captions. */
+export function registerTag(program: Command): void {
+  program
+    .command('tag')
+    .description('Tag every image in DIR with the WD and e621 taggers and add the tags to its .txt caption.')
+    .argument('<dir>', 'folder of images (captions are the same names with .txt)')
+    .option(
+      '--wd-threshold <n>',
+      'WD tagger threshold (guide: 0.4 anime-like, 0.55, 0.7 feral/scalies)',
+      '0.55',
+    )
+    .option('--e621-threshold <n>', 'e621 tagger threshold (guide: 0.7)', '0.7')
+    .addOption(new Option('--only <kind>', 'use only this tagger').choices(['wd', 'e621']))
+    .option('--batch-size <n>', 'images per inference', '8')
+    .action(
+      async (
+        dir: string,
+        options: { wdThreshold: string; e621Threshold: string; only?: TaggerKind; batchSize: string },
+      ) => {
+        const config = readConfig(['tagger', 'runtime']);
+        const summary = await runTagDirectory({
+          dir,
+          modelsDir: config.MODELS_DIR,
+          thresholds: { wd: Number(options.wdThreshold), e621: Number(options.e621Threshold) },
+          ...(options.only ? { only: [options.only] } : {}),
+          batchSize: Number(options.batchSize),
+          log: createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, process.stderr),
+          output: process.stderr,
+        });
+        process.stdout.write(
+          `kiln: tagged ${summary.images} images; ${summary.captionsChanged} captions updated with ${summary.tagsAdded} new tags\n`,
+        );
+      },
+    );
+}
+
+export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.webp',
+  '.gif',
+  '.avif',
+  '.tif',
+  '.tiff',
+]);
+
+const CHUNK = 32;
+
+export interface TagDirectorySummary {
+  images: number;
+  captionsChanged: number;
+  tagsAdded: number;
+}
+
+/** Order of the added tags: the caption order first, then the categories captions usually leave out. */
+const ORDER: readonly TagCategory[] = [
+  ...CAPTION_CATEGORY_ORDER,
+  'copyright',
+  'lore',
+  'contributor',
+  'invalid',
+];
+
+export async function runTagDirectory(options: {
+  dir: string;
+  modelsDir: string;
+  thresholds?: Partial<TaggerThresholds>;
+  only?: readonly TaggerKind[];
+  batchSize?: number;
+  providers?: ProviderChoice;
+  log?: Logger;
+  output?: NodeJS.WritableStream;
+}): Promise<TagDirectorySummary> {
+  const thresholds = validateThresholds({ ...DEFAULT_THRESHOLDS, ...options.thresholds });
+  let entries: string[];
+  try {
+    entries = await readdir(options.dir);
+  } catch (error) {
+    if (
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ||
+      (error as NodeJS.ErrnoException).code === 'ENOTDIR'
+    ) {
+      throw new UserError('not-found', `${options.dir} is not a folder.`);
+    }
+    throw error;
+  }
+  const images = entries
+    .filter((name) => IMAGE_EXTENSIONS.has(extname(name).toLowerCase()))
+    .sort()
+    .map((name) => join(options.dir, name));
+  const kinds = options.only && options.only.length > 0 ? options.only : (['wd', 'e621'] as const);
+  const installed = await listModels(options.modelsDir);
+  for (const kind of kinds) {
+    const model = installed.find((m) => m.kind === kind);
+    if (model && !model.present) {
+      const missing = model.sizes.model === 0 ? model.paths.modelPath : model.paths.tagsPath;
+      throw new UserError(
+        'model-missing',
+        `The ${kind} tagger is not installed (${missing} is missing). Run \`kiln models download --only ${kind}\`${kinds.length > 1 ? `, or tag with the other one only (--only ${kind === 'wd' ? 'e621' : 'wd'})` : ''}.`,
+      );
+    }
+  }
+  const taggers: Tagger[] = [];
+  const summary: TagDirectorySummary = { images: images.length, captionsChanged: 0, tagsAdded: 0 };
+  try {
+    for (const kind of kinds) {
+      const paths = modelPaths(options.modelsDir, kind);
+      taggers.push(
+        await createTagger({
+          kind,
+          modelPath: paths.modelPath,
+          tagsPath: paths.tagsPath,
+          providers: options.providers ?? 'auto',
+          ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+          ...(options.log ? { log: options.log } : {}),
+        }),
+      );
+    }
+    for (let start = 0; start < images.length; start += CHUNK) {
+      const chunk = images.slice(start, start + CHUNK);
+      const results: Partial<Record<TaggerKind, TaggedImage[]>> = {};
+      for (const tagger of taggers) {
+        results[tagger.kind] = await tagger.tag(chunk, { threshold: thresholds[tagger.kind] });
+      }
+      for (const [i, image] of chunk.entries()) {
+        const merged = mergeImageTags(
+          { wd: results.wd?.[i]?.tags ?? [], e621: results.e621?.[i]?.tags ?? [] },
+          thresholds,
+        ).filter((tag) => tag.accepted);
+        const rank = (category: TagCategory) => ORDER.indexOf(category);
+        merged.sort((a, b) => rank(a.category) - rank(b.category) || b.confidence - a.confidence);
+        const added = await mergeIntoCaption(
+          image,
+          merged.map((tag) => tag.tag),
+        );
+        if (added > 0) summary.captionsChanged += 1;
+        summary.tagsAdded += added;
+      }
+      options.output?.write(
+        `kiln: tagged ${Math.min(start + CHUNK, images.length)}/${images.length} images\n`,
+      );
+    }
+  } finally {
+    await Promise.all(taggers.map((tagger) => tagger.close()));
+  }
+  return summary;
+}
+
+/** Adds tags to an image's caption file (created if missing); returns how many were new. Written atomically. */
+async function mergeIntoCaption(imagePath: string, tags: readonly string[]): Promise<number> {
+  const captionPath = `${imagePath.slice(0, imagePath.length - extname(imagePath).length)}.txt`;
+  let existing = '';
+  try {
+    existing = (await readFile(captionPath, 'utf8')).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const merged = mergeCaption(existing, tags);
+  if (merged === existing) return 0;
+  const before = existing === '' ? 0 : existing.split(',').filter((t) => t.trim() !== '').length;
+  const after = merged.split(',').length;
+  const temporary = `${captionPath}.kiln-tmp`;
+  await writeFile(temporary, `${merged}\n`);
+  await rename(temporary, captionPath);
+  return after - before;
+}
