@@ -1,4 +1,9 @@
-import { PermissionFlagsBits, type AutocompleteInteraction, type Interaction } from 'discord.js';
+import {
+  PermissionFlagsBits,
+  type AutocompleteInteraction,
+  type Interaction,
+  type SlashCommandSubcommandBuilder,
+} from 'discord.js';
 import { UserError } from '../core/errors.ts';
 import { canEditProject } from '../core/project/permissions.ts';
 import type { Db } from '../db/client.ts';
@@ -98,5 +103,19 @@ export async function autocompleteProject(
       name: `${project.characterName} (${project.mainTag})`.slice(0, 100),
       value: String(project.id),
     })),
+  );
+}
+
+/** Adds the optional `project` option (autocompleted; implied inside a project thread). */
+export function withProjectOption(
+  sub: SlashCommandSubcommandBuilder,
+  required = false,
+): SlashCommandSubcommandBuilder {
+  return sub.addStringOption((option) =>
+    option
+      .setName(PROJECT_OPTION)
+      .setDescription(required ? 'Project' : 'Project (implied inside its thread)')
+      .setAutocomplete(true)
+      .setRequired(required),
   );
 }

@@ -4,19 +4,10 @@
  * written.
  */
 
+import { TAG_CATEGORIES as POST_TAG_CATEGORIES } from '../query/post.ts';
+
 /** e621's tag categories plus the taggers' rating rows. WD files only use general, character and rating. */
-export const TAG_CATEGORIES = [
-  'general',
-  'artist',
-  'contributor',
-  'copyright',
-  'character',
-  'species',
-  'invalid',
-  'meta',
-  'lore',
-  'rating',
-] as const;
+export const TAG_CATEGORIES = [...POST_TAG_CATEGORIES, 'rating'] as const;
 export type TagCategory = (typeof TAG_CATEGORIES)[number];
 
 /** Where a tag on an image came from: the e621 post itself, the WD (anime) tagger, the e621 tagger. */

@@ -1,19 +1,19 @@
-import { assertCanEdit, autocompleteProject, PROJECT_OPTION, resolveProject } from '../../project-access.ts';
+import {
+  assertCanEdit,
+  autocompleteProject,
+  PROJECT_OPTION,
+  resolveProject,
+  withProjectOption,
+} from '../../project-access.ts';
 import type { Subcommand } from '../../handler-types.ts';
 import { notesModal } from '../../views/notes-modal.ts';
 
 export const notes: Subcommand = {
   name: 'notes',
   build: (sub) =>
-    sub
-      .setName('notes')
-      .setDescription("Write the character's research notes (they become info.txt)")
-      .addStringOption((option) =>
-        option
-          .setName(PROJECT_OPTION)
-          .setDescription('Project (implied inside its thread)')
-          .setAutocomplete(true),
-      ),
+    withProjectOption(
+      sub.setName('notes').setDescription("Write the character's research notes (they become info.txt)"),
+    ),
   // A modal must be the first answer, so this handler answers by itself.
   acknowledge: 'none',
   async run(interaction, { db }) {

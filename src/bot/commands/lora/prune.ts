@@ -7,7 +7,13 @@ import {
   recordGalleryMessage,
   setBoardMessage,
 } from '../../../db/repositories/pruning.ts';
-import { assertCanEdit, autocompleteProject, PROJECT_OPTION, resolveProject } from '../../project-access.ts';
+import {
+  assertCanEdit,
+  autocompleteProject,
+  PROJECT_OPTION,
+  resolveProject,
+  withProjectOption,
+} from '../../project-access.ts';
 import { assertNotFrozen } from '../../prune-access.ts';
 import { ensureProjectThread } from '../../project-thread.ts';
 import type { Subcommand } from '../../handler-types.ts';
@@ -17,15 +23,13 @@ import { galleryMessage, IMAGES_PER_GALLERY } from '../../views/prune-gallery.ts
 export const prune: Subcommand = {
   name: 'prune',
   build: (sub) =>
-    sub
-      .setName('prune')
-      .setDescription('Post the fetched images into the thread for everyone to vote keep / prune / headshot')
-      .addStringOption((option) =>
-        option
-          .setName(PROJECT_OPTION)
-          .setDescription('Project (implied inside its thread)')
-          .setAutocomplete(true),
-      ),
+    withProjectOption(
+      sub
+        .setName('prune')
+        .setDescription(
+          'Post the fetched images into the thread for everyone to vote keep / prune / headshot',
+        ),
+    ),
   acknowledge: 'ephemeral',
   async run(interaction, { db, client, pruneRefresher }) {
     const project = await resolveProject(db, interaction, interaction.options.getString(PROJECT_OPTION));

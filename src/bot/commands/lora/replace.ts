@@ -3,32 +3,33 @@ import { UserError } from '../../../core/errors.ts';
 import { saveReplacement } from '../../../db/repositories/pruning.ts';
 import { projectCandidates } from '../../../db/schema/index.ts';
 import { fetchUploadedImage } from '../../../storage/uploaded-image.ts';
-import { autocompleteProject, PROJECT_OPTION, resolveProject } from '../../project-access.ts';
+import {
+  autocompleteProject,
+  PROJECT_OPTION,
+  resolveProject,
+  withProjectOption,
+} from '../../project-access.ts';
 import { assertNotFrozen } from '../../prune-access.ts';
 import type { Subcommand } from '../../handler-types.ts';
 
 export const replace: Subcommand = {
   name: 'replace',
   build: (sub) =>
-    sub
-      .setName('replace')
-      .setDescription('Upload an edited version of an image (cleaned, cropped, recoloured)')
-      .addIntegerOption((option) =>
-        option
-          .setName('post')
-          .setDescription('The e621 post id of the image')
-          .setRequired(true)
-          .setMinValue(1),
-      )
-      .addAttachmentOption((option) =>
-        option.setName('image').setDescription('PNG, JPEG or WebP').setRequired(true),
-      )
-      .addStringOption((option) =>
-        option
-          .setName(PROJECT_OPTION)
-          .setDescription('Project (implied inside its thread)')
-          .setAutocomplete(true),
-      ),
+    withProjectOption(
+      sub
+        .setName('replace')
+        .setDescription('Upload an edited version of an image (cleaned, cropped, recoloured)')
+        .addIntegerOption((option) =>
+          option
+            .setName('post')
+            .setDescription('The e621 post id of the image')
+            .setRequired(true)
+            .setMinValue(1),
+        )
+        .addAttachmentOption((option) =>
+          option.setName('image').setDescription('PNG, JPEG or WebP').setRequired(true),
+        ),
+    ),
   acknowledge: 'ephemeral',
   async run(interaction, { db, pruneRefresher }) {
     const project = await resolveProject(db, interaction, interaction.options.getString(PROJECT_OPTION));
