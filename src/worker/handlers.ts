@@ -1,14 +1,87 @@
+import { readConfig } from '../config/env.ts';
 import type { Database } from '../db/client.ts';
+import { createE621Client, type E621Client } from '../e621/client.ts';
 import type { Logger } from '../log.ts';
-import type { JobHandlers } from './runtime.ts';
+import type { DiscordPoster } from '../notify/discord-rest.ts';
+import type { WorkerRole } from '../queue/contracts.ts';
+import { createFetchReporter, projectThreadFinder } from './fetch-reporter.ts';
+import { createFetchHandler } from './jobs/fetch.ts';
+import { trainDepsFromEnv, createTrainHandler, recoverStaleRuns } from './jobs/train.ts';
+import type { JobHandler, JobHandlers } from './runtime.ts';
 
 export interface WorkerDeps {
   database: Database;
   log: Logger;
+  /** The environment the roles read their sections from (DATA_DIR, E621_*). */
   env: Record<string, string | undefined>;
+  /** The roles this worker serves: only their handlers are built (and only their configuration needed). */
+  roles: readonly WorkerRole[];
+  /** Posts progress and results into project threads (REST only). */
+  discord: DiscordPoster;
+  /** An e621 client to use instead of one built from `env` (one shared with the bot in `kiln start`). */
+  e621?: E621Client | undefined;
+  /** How often a job's status message is edited at most (default every 3 s). */
+  statusIntervalMs?: number | undefined;
 }
 
-/** Builds the handler of every job this build of Kiln knows; the runtime refuses roles left without one. */
-export function createJobHandlers(_deps: WorkerDeps): JobHandlers {
-  return {};
+/**
+ * Configuration a worker's roles need beyond what `readConfig` checks, as problems for one ConfigError:
+ * the fetch role refuses to start without E621_USER, since e621 wants it in every User-Agent.
+ */
+export function workerConfigProblems(env: Record<string, string | undefined>): string[] {
+  let roles: readonly WorkerRole[];
+  try {
+    roles = readConfig(['worker'], env).WORKER_ROLES;
+  } catch {
+    return []; // readConfig names the WORKER_ROLES problem itself
+  }
+  const problems: string[] = [];
+  if (roles.includes('fetch') && !env.E621_USER?.trim()) {
+    problems.push(
+      'E621_USER is required for the fetch role: e621 wants your e621 user name in the User-Agent of every request',
+    );
+  }
+  return problems;
+}
+
+function fetchHandler(deps: WorkerDeps): JobHandler<'fetch'> {
+  const { DATA_DIR } = readConfig(['runtime'], deps.env);
+  // Throws a ConfigError naming E621_USER when it is missing: the fetch role does not start without it.
+  const e621 = deps.e621 ?? createE621Client(readConfig(['e621'], deps.env), { log: deps.log });
+  const findThread = projectThreadFinder(deps.database.db);
+  return async (data, context) => {
+    const reporter = createFetchReporter({
+      poster: deps.discord,
+      findThread,
+      job: context.job,
+      log: context.log,
+      postUrl: (postId) => e621.postUrl(postId),
+      intervalMs: deps.statusIntervalMs,
+    });
+    const handler = createFetchHandler({
+      db: deps.database.db,
+      e621,
+      dataDir: DATA_DIR,
+      log: context.log,
+      report: (progress) => reporter.report(progress),
+    });
+    try {
+      return await handler(data, context);
+    } finally {
+      await reporter.close();
+    }
+  };
+}
+
+/** Builds the handler of every job this worker serves; the runtime refuses roles left without one. */
+export function createJobHandlers(deps: WorkerDeps): JobHandlers {
+  const handlers: JobHandlers = {};
+  if (deps.roles.includes('fetch')) handlers.fetch = fetchHandler(deps);
+  if (deps.roles.includes('train')) handlers.train = createTrainHandler(trainDepsFromEnv(deps));
+  return handlers;
+}
+
+/** Before taking jobs: trainings a previous process of this host left running are failed, with the reason. */
+export async function recoverWorkerState(deps: WorkerDeps): Promise<void> {
+  if (deps.roles.includes('train')) await recoverStaleRuns(trainDepsFromEnv(deps));
 }

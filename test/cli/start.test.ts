@@ -23,6 +23,7 @@ describe('kiln start', () => {
       DISCORD_TOKEN: 'secret-token-value',
       DISCORD_APPLICATION_ID: '100000000000000001',
       DATABASE_URL: 'postgres://kiln:hunter2@127.0.0.1:1/kiln',
+      E621_USER: 'kiln_tester',
     });
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -31,10 +32,22 @@ describe('kiln start', () => {
     expect(result.stderr).not.toContain('secret-token-value');
   });
 
+  it('kiln worker without a bot token or an e621 user name names both and starts nothing', async () => {
+    const result = await kiln(['worker'], { WORKER_ROLES: 'fetch' });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain(
+      'DISCORD_TOKEN is required: the worker posts job progress and results into the project threads',
+    );
+    expect(result.stderr).toContain('E621_USER is required for the fetch role');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('with Redis down says so in one line and exits non-zero', async () => {
     const result = await kiln(['worker'], {
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
       REDIS_URL: 'redis://127.0.0.1:1',
+      DISCORD_TOKEN: 'secret-token-value',
+      E621_USER: 'kiln_tester',
     });
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr).toContain('Redis is not answering at redis://127.0.0.1:1');

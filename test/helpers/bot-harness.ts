@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { startBot, type RunningBot } from '../../src/bot/bot.ts';
+import type { BotTrainingOptions } from '../../src/bot/context.ts';
 import { deployCommands } from '../../src/bot/deploy.ts';
+import type { E621Client } from '../../src/e621/client.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
 import { openRedis } from '../../src/queue/connection.ts';
 import { createProducer, type JobProducer } from '../../src/queue/producer.ts';
@@ -45,8 +47,19 @@ export interface BotHarness {
   close(): Promise<void>;
 }
 
+/** What the bot may use besides the Discord stand-in. */
+export interface BotHarnessExtras {
+  /** An e621 client (e.g. on the fake e621) for autocomplete, tag checks and previews; none by default. */
+  e621?: E621Client;
+  /** Base models, GPU memory and download links for /lora train and /lora export; none by default. */
+  training?: Partial<BotTrainingOptions>;
+}
+
 /** The real bot, logged into the Discord stand-in, on a database and queue prefix of its own. */
-export async function startBotHarness(options: FakeDiscordOptions = {}): Promise<BotHarness> {
+export async function startBotHarness(
+  options: FakeDiscordOptions = {},
+  extras: BotHarnessExtras = {},
+): Promise<BotHarness> {
   const token = `test-token-${randomBytes(8).toString('hex')}`;
   const discord = await startFakeDiscord({ token, ...options });
   await deployCommands({
@@ -62,7 +75,17 @@ export async function startBotHarness(options: FakeDiscordOptions = {}): Promise
   const logs = new LogCapture();
   const log = createLogger('debug', logs.stream);
   const dataDir = await mkdtemp(join(tmpdir(), 'kiln-bot-data-'));
-  const launch = () => startBot({ token, apiUrl: discord.apiUrl, db: database.db, jobs, log, dataDir });
+  const launch = () =>
+    startBot({
+      token,
+      apiUrl: discord.apiUrl,
+      db: database.db,
+      jobs,
+      log,
+      dataDir,
+      e621: extras.e621 ?? null,
+      ...(extras.training ? { training: extras.training } : {}),
+    });
   const harness: BotHarness = {
     discord,
     database,

@@ -1,34 +1,64 @@
 import type { Command } from 'commander';
-import { readConfig } from '../../config/env.ts';
+import { ConfigError, readConfig, type SectionName } from '../../config/env.ts';
 import { startBot, type RunningBot } from '../../bot/bot.ts';
 import { onShutdown, openServices } from '../../app/services.ts';
-import { createJobHandlers } from '../../worker/handlers.ts';
+import { openBotTraining } from '../../delivery/bot-training.ts';
+import { createE621Client, type E621Client } from '../../e621/client.ts';
+import { createDiscordPoster } from '../../notify/discord-rest.ts';
+import { createJobHandlers, recoverWorkerState, workerConfigProblems } from '../../worker/handlers.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../worker/runtime.ts';
 
 type Part = 'bot' | 'worker';
+
+/** Every configuration problem of this process in one error, before anything is connected. */
+function validateConfig(parts: readonly Part[]): void {
+  const wantsBot = parts.includes('bot');
+  const wantsWorker = parts.includes('worker');
+  const sections: SectionName[] = ['database', 'redis', 'runtime', 'e621', 'trainer'];
+  if (wantsBot) sections.push('discord');
+  // A worker posts progress with the bot token; with the bot in the same process `discord` covers it.
+  if (wantsWorker) sections.push('worker', ...(wantsBot ? [] : (['notify'] as const)));
+  const problems: string[] = [];
+  try {
+    readConfig(sections);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  if (wantsWorker) problems.push(...workerConfigProblems(process.env));
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
+}
 
 /** Starts the bot, the worker, or both in one process (the small set-up). */
 async function runProcesses(parts: readonly Part[]): Promise<void> {
   const wantsBot = parts.includes('bot');
   const wantsWorker = parts.includes('worker');
-  // Validate everything this process needs before connecting to anything.
-  const sections = [
-    'database',
-    'redis',
-    'runtime',
-    ...(wantsBot ? (['discord'] as const) : []),
-    ...(wantsWorker ? (['worker'] as const) : []),
-  ] as const;
-  readConfig(sections);
+  validateConfig(parts);
   const services = await openServices(readConfig(['database', 'redis', 'runtime']));
+  const e621Config = readConfig(['e621']);
+  // One client for the bot and the worker: they share its pacing (1 request/s) and autocomplete cache.
+  const e621: E621Client | null = e621Config.E621_USER
+    ? createE621Client(e621Config, { log: services.log.child({ component: 'e621' }) })
+    : null;
   let worker: WorkerRuntime | null = null;
   let bot: RunningBot | null = null;
+  let training: Awaited<ReturnType<typeof openBotTraining>> | null = null;
   try {
     if (wantsWorker) {
       const roles = readConfig(['worker']).WORKER_ROLES;
+      const discord = readConfig([wantsBot ? 'discord' : 'notify']);
+      const workerDeps = {
+        database: services.database,
+        log: services.log,
+        env: process.env,
+        roles,
+        discord: createDiscordPoster({ token: discord.DISCORD_TOKEN, apiUrl: discord.DISCORD_API_URL }),
+        e621: e621 ?? undefined,
+      };
+      await recoverWorkerState(workerDeps);
       worker = startWorkerRuntime({
         roles,
-        handlers: createJobHandlers({ database: services.database, log: services.log, env: process.env }),
+        handlers: createJobHandlers(workerDeps),
         connection: services.redis,
         log: services.log.child({ process: 'worker' }),
       });
@@ -36,6 +66,10 @@ async function runProcesses(parts: readonly Part[]): Promise<void> {
     }
     if (wantsBot) {
       const discord = readConfig(['discord']);
+      if (e621 === null) {
+        services.log.warn('E621_USER is not set: tag autocomplete, tag checks and /lora preview are off');
+      }
+      training = await openBotTraining(readConfig(['runtime', 'trainer']), services.log);
       bot = await startBot({
         token: discord.DISCORD_TOKEN,
         apiUrl: discord.DISCORD_API_URL,
@@ -43,15 +77,19 @@ async function runProcesses(parts: readonly Part[]): Promise<void> {
         jobs: services.jobs,
         log: services.log,
         dataDir: readConfig(['runtime']).DATA_DIR,
+        e621,
+        training: training.options,
       });
     }
   } catch (error) {
+    await training?.close();
     await worker?.close();
     await services.close();
     throw error;
   }
   onShutdown(services.log, async () => {
     await bot?.stop();
+    await training?.close();
     await worker?.close();
     await services.close();
   });

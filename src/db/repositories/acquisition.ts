@@ -1,7 +1,7 @@
-import { count, eq } from 'drizzle-orm';
+import { count, desc, eq } from 'drizzle-orm';
 import type { ProjectQuery } from '../../core/query/schema.ts';
 import type { Db } from '../client.ts';
-import { fetchRuns, projects, type ProjectRow } from '../schema/index.ts';
+import { fetchRuns, projects, type FetchRunRow, type ProjectRow } from '../schema/index.ts';
 
 /** The bot's reads and writes around acquisition: the project's query and its fetch runs. */
 
@@ -18,4 +18,15 @@ export async function setProjectQuery(
 export async function countFetchRuns(db: Db, projectId: number): Promise<number> {
   const [row] = await db.select({ n: count() }).from(fetchRuns).where(eq(fetchRuns.projectId, projectId));
   return row?.n ?? 0;
+}
+
+/** The project's most recent fetch run, whatever its state. */
+export async function latestFetchRun(db: Db, projectId: number): Promise<FetchRunRow | null> {
+  const [row] = await db
+    .select()
+    .from(fetchRuns)
+    .where(eq(fetchRuns.projectId, projectId))
+    .orderBy(desc(fetchRuns.id))
+    .limit(1);
+  return row ?? null;
 }

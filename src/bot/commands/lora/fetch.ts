@@ -1,6 +1,6 @@
 import { UserError } from '../../../core/errors.ts';
 import { describeQuery } from '../../../core/query/plan.ts';
-import { countFetchRuns } from '../../../db/repositories/acquisition.ts';
+import { countFetchRuns, latestFetchRun } from '../../../db/repositories/acquisition.ts';
 import type { ProjectRow } from '../../../db/schema/index.ts';
 import type { Db } from '../../../db/client.ts';
 import { statusMessageOf } from '../../../queue/job-progress.ts';
@@ -43,6 +43,17 @@ async function nextFetchJobId(db: Db, jobs: JobProducer, project: ProjectRow): P
       `A fetch of **${project.characterName}** is already running (run #${running.id}, started ` +
         `<t:${Math.floor(running.startedAt.getTime() / 1000)}:R>${who}). Its progress: ` +
         `${messageLink(project.guildId, info, project.threadId)}. Start another once it has finished.`,
+    );
+  }
+  // A run that failed may still have its job waiting to retry (BullMQ backs off between attempts).
+  const latest = await latestFetchRun(db, project.id);
+  const retrying = latest?.jobId ? await jobs.inspect('fetch', latest.jobId) : null;
+  if (latest !== null && isUnfinished(retrying)) {
+    throw new UserError(
+      'already-running',
+      `The last fetch of **${project.characterName}** (run #${latest.id}) stopped${
+        latest.error ? ` (${latest.error.slice(0, 300)})` : ''
+      } and will be retried shortly. Its progress: ${messageLink(project.guildId, retrying, project.threadId)}.`,
     );
   }
   const jobId = fetchJobId(project.id, (await countFetchRuns(db, project.id)) + 1);

@@ -1,0 +1,141 @@
+import { DiscordAPIError, RESTJSONErrorCodes } from 'discord.js';
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { projects } from '../db/schema/index.ts';
+import type { Logger } from '../log.ts';
+import type { DiscordPoster } from '../notify/discord-rest.ts';
+import { createThrottledStatus, type ThrottledStatus } from '../notify/throttled-status.ts';
+import { statusMessageOf, type JobStatusProgress } from '../queue/job-progress.ts';
+import { fetchProgressMessage, fetchSummaryMessage } from './fetch-messages.ts';
+import type { FetchProgress, FetchSummary } from './jobs/fetch.ts';
+
+/**
+ * Turns the fetch job's progress callbacks into Discord messages in the project's thread: one status
+ * message edited every few seconds (never per file), then a summary. The status message's id goes into the
+ * job's progress, so a retry edits the same message and the bot can point at it.
+ */
+
+/** Discord rate-limits edits per channel; every few seconds is lively enough for a download. */
+export const DEFAULT_STATUS_INTERVAL_MS = 3000;
+
+/** The part of a BullMQ job the reporter uses. */
+export interface ReportingJob {
+  data: { requestedBy?: string | undefined };
+  progress: unknown;
+  updateProgress(progress: JobStatusProgress): Promise<void>;
+}
+
+/** Where a project's messages go, and the name they show. */
+export interface ReportTarget {
+  channelId: string;
+  characterName: string;
+}
+
+export interface FetchReporterOptions {
+  poster: DiscordPoster;
+  /** The project's thread, or null when it has none (then nothing is posted). */
+  findThread: (projectId: number) => Promise<ReportTarget | null>;
+  job: ReportingJob;
+  log: Logger;
+  /** e621's page for a post, for links in the summary. */
+  postUrl: (postId: number) => string;
+  intervalMs?: number | undefined;
+}
+
+export interface FetchReporter {
+  /** Pass as the fetch job's `report`: throttles progress, and posts the summary when the job is done. */
+  report(progress: FetchProgress): Promise<void>;
+  /** Sends the last state still waiting for its turn. */
+  close(): Promise<void>;
+}
+
+function isSummary(progress: FetchProgress): progress is FetchSummary {
+  return progress.phase === 'done' && 'kept' in progress;
+}
+
+function isUnknownMessage(error: unknown): boolean {
+  return error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.UnknownMessage;
+}
+
+export function createFetchReporter(options: FetchReporterOptions): FetchReporter {
+  const { poster, log, job } = options;
+  let target: ReportTarget | null | undefined;
+  let status: ThrottledStatus<FetchProgress> | null = null;
+  let latest: FetchProgress | null = null;
+  let finished = false;
+  const earlier = statusMessageOf(job.progress);
+
+  const send = async (
+    where: ReportTarget,
+    state: FetchProgress,
+    messageId: string | null,
+  ): Promise<string> => {
+    const body = fetchProgressMessage(where.characterName, state);
+    // A retried job edits the message its first attempt posted.
+    const existing = messageId ?? (earlier?.channelId === where.channelId ? earlier.messageId : null);
+    if (existing !== null) {
+      try {
+        await poster.edit(where.channelId, existing, { body });
+        return existing;
+      } catch (error) {
+        // A moderator deleted it: post a new one rather than go quiet.
+        if (!isUnknownMessage(error)) throw error;
+      }
+    }
+    const created = await poster.post(where.channelId, { body });
+    await job.updateProgress({
+      statusMessage: { channelId: where.channelId, messageId: created },
+      runId: state.runId,
+    });
+    return created;
+  };
+
+  const statusFor = (where: ReportTarget): ThrottledStatus<FetchProgress> =>
+    (status ??= createThrottledStatus<FetchProgress>({
+      intervalMs: options.intervalMs ?? DEFAULT_STATUS_INTERVAL_MS,
+      send: (state, messageId) => send(where, state, messageId),
+      onError: (error) => log.warn({ err: error }, 'could not update the fetch status message'),
+    }));
+
+  return {
+    async report(progress) {
+      if (target === undefined) {
+        target = await options.findThread(progress.projectId);
+        if (target === null)
+          log.warn({ projectId: progress.projectId }, 'the project has no thread; progress is not posted');
+      }
+      if (target === null) return;
+      const current = statusFor(target);
+      latest = progress;
+      if (progress.phase !== 'done' && progress.phase !== 'failed') {
+        current.update(progress);
+        return;
+      }
+      finished = true;
+      await current.finish(progress);
+      if (isSummary(progress)) {
+        await poster.post(target.channelId, {
+          body: fetchSummaryMessage(progress, {
+            characterName: target.characterName,
+            postUrl: options.postUrl,
+            requestedBy: job.data.requestedBy,
+          }),
+        });
+      }
+    },
+    async close() {
+      if (status !== null && latest !== null && !finished) await status.finish(latest);
+    },
+  };
+}
+
+/** The project's thread and name from Postgres: what `findThread` needs in a worker. */
+export function projectThreadFinder(db: Db): (projectId: number) => Promise<ReportTarget | null> {
+  return async (projectId) => {
+    const [row] = await db
+      .select({ threadId: projects.threadId, characterName: projects.characterName })
+      .from(projects)
+      .where(eq(projects.id, projectId));
+    return row?.threadId ? { channelId: row.threadId, characterName: row.characterName } : null;
+  };
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, readConfig } from '../../src/config/env.ts';
+import type { Database } from '../../src/db/client.ts';
+import { createLogger } from '../../src/log.ts';
+import type { DiscordPoster } from '../../src/notify/discord-rest.ts';
+import { createJobHandlers, workerConfigProblems } from '../../src/worker/handlers.ts';
+
+const log = createLogger('silent');
+const poster: DiscordPoster = {
+  post: () => Promise.reject(new Error('not in this test')),
+  edit: () => Promise.reject(new Error('not in this test')),
+};
+const database = { db: {}, close: () => Promise.resolve() } as unknown as Database;
+
+describe('the worker configuration', () => {
+  it('requires E621_USER only when the worker serves the fetch role', () => {
+    expect(workerConfigProblems({ WORKER_ROLES: 'fetch,train' })).toEqual([
+      expect.stringContaining('E621_USER is required for the fetch role'),
+    ]);
+    expect(workerConfigProblems({})).toEqual([expect.stringContaining('E621_USER is required')]);
+    expect(workerConfigProblems({ WORKER_ROLES: 'autotag,train' })).toEqual([]);
+    expect(workerConfigProblems({ WORKER_ROLES: 'fetch', E621_USER: 'someone' })).toEqual([]);
+  });
+
+  it('requires the bot token for posting progress, saying why', () => {
+    expect(() => readConfig(['notify'], {})).toThrow(
+      /DISCORD_TOKEN is required: the worker posts job progress and results into the project threads/,
+    );
+    expect(readConfig(['notify'], { DISCORD_TOKEN: 'x', DISCORD_API_URL: 'http://127.0.0.1:9/api' })).toEqual(
+      {
+        DISCORD_TOKEN: 'x',
+        DISCORD_API_URL: 'http://127.0.0.1:9/api',
+      },
+    );
+  });
+
+  it('refuses to build the fetch handler without an e621 user name, and builds only the roles served', () => {
+    expect(() => createJobHandlers({ database, log, env: {}, roles: ['fetch'], discord: poster })).toThrow(
+      ConfigError,
+    );
+    expect(() => createJobHandlers({ database, log, env: {}, roles: ['fetch'], discord: poster })).toThrow(
+      /E621_USER is required/,
+    );
+    expect(Object.keys(createJobHandlers({ database, log, env: {}, roles: [], discord: poster }))).toEqual(
+      [],
+    );
+    expect(
+      Object.keys(
+        createJobHandlers({
+          database,
+          log,
+          env: { E621_USER: 'someone' },
+          roles: ['fetch'],
+          discord: poster,
+        }),
+      ),
+    ).toEqual(['fetch']);
+  });
+});
