@@ -31,6 +31,8 @@ export const USER_ERROR_CODES = [
   'login-required',
   'disk-full',
   'e621-refused',
+  'not-finalized',
+  'not-tagged',
 ] as const;
 
 export type UserErrorCode = (typeof USER_ERROR_CODES)[number];

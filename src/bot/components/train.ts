@@ -1,5 +1,4 @@
 import { UserError } from '../../core/errors.ts';
-import type { Preset } from '../../core/training/plan.ts';
 import type { Db } from '../../db/client.ts';
 import { getProject } from '../../db/repositories/projects.ts';
 import {
@@ -9,6 +8,7 @@ import {
   latestRunPerModel,
   runsOfPlan,
   updateTrainingPlan,
+  type PlanSettings,
 } from '../../db/repositories/training.ts';
 import type { ProjectRow, TrainingPlanRow } from '../../db/schema/index.ts';
 import { parseSamplePrompts, parseStrength } from '../../training/plan.ts';
@@ -152,9 +152,9 @@ export const planModalSubmit: ModalHandler<{ planId: number }> = {
     }
     const fields = interaction.fields;
     const preset = fields.getStringSelectValues(PLAN_FIELDS.preset)[0];
-    const settings = {
+    const settings: PlanSettings = {
       strength: parseStrength(fields.getTextInputValue(PLAN_FIELDS.strength)),
-      preset: (preset === 'trash' ? 'trash' : 'full'),
+      preset: preset === 'trash' ? 'trash' : 'full',
       locon: fields.getStringSelectValues(PLAN_FIELDS.locon)[0] === 'on',
       baseModels: [...fields.getStringSelectValues(PLAN_FIELDS.baseModels)],
       samplePrompts: parseSamplePrompts(fields.getTextInputValue(PLAN_FIELDS.prompts)),

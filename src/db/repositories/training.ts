@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Preset, TrainingPlan } from '../../core/training/plan.ts';
 import type { Db } from '../client.ts';
 import {
@@ -245,21 +245,6 @@ export async function failStaleRuns(
       ),
     )
     .returning();
-}
-
-/** Cancel requests on runs that are still queued (nobody took them yet). */
-export async function queuedRunsWithCancel(db: Db, planId: number): Promise<TrainingRunRow[]> {
-  return db
-    .select()
-    .from(trainingRuns)
-    .where(
-      and(
-        eq(trainingRuns.planId, planId),
-        eq(trainingRuns.state, 'queued'),
-        isNotNull(trainingRuns.cancelRequestedAt),
-      ),
-    )
-    .orderBy(desc(trainingRuns.id));
 }
 
 export async function setPlanned(db: Db, planId: number, planned: TrainingPlan[]): Promise<void> {

@@ -167,7 +167,10 @@ function emptyProgress(): TrainingRunProgress {
   };
 }
 
-function v2Body(message: { flags: number; components: Array<{ toJSON(): unknown }> }): RESTPostAPIChannelMessageJSONBody {
+function v2Body(message: {
+  flags: number;
+  components: Array<{ toJSON(): unknown }>;
+}): RESTPostAPIChannelMessageJSONBody {
   return {
     flags: message.flags,
     components: message.components.map((component) => component.toJSON()),
@@ -176,7 +179,11 @@ function v2Body(message: { flags: number; components: Array<{ toJSON(): unknown 
 }
 
 /** Redraws the plan card of a run from the rows (no queue positions: the worker has no view of the queue). */
-export async function refreshPlanCardFromWorker(db: Db, poster: DiscordPoster, planId: number): Promise<void> {
+export async function refreshPlanCardFromWorker(
+  db: Db,
+  poster: DiscordPoster,
+  planId: number,
+): Promise<void> {
   const plan = await getTrainingPlan(db, planId);
   if (!plan?.channelId || !plan.messageId) return;
   const project = await getProject(db, plan.projectId);
@@ -233,7 +240,12 @@ async function announceEnded(
 export async function recoverStaleRuns(
   deps: Pick<TrainJobDeps, 'db' | 'poster' | 'log' | 'workerName'>,
 ): Promise<TrainingRunRow[]> {
-  const failed = await failStaleRuns(deps.db, deps.workerName, STALE_AFTER_SECONDS, stripMarkdown(WORKER_STOPPED_MESSAGE));
+  const failed = await failStaleRuns(
+    deps.db,
+    deps.workerName,
+    STALE_AFTER_SECONDS,
+    stripMarkdown(WORKER_STOPPED_MESSAGE),
+  );
   for (const run of failed) {
     deps.log.warn({ runId: run.id }, 'training run left running by a stopped worker marked failed');
     await announceEnded(deps, run, 'failed', WORKER_STOPPED_MESSAGE);
@@ -267,8 +279,13 @@ export function createTrainHandler(deps: TrainJobDeps): JobHandler<'train'> {
     if (run.state !== 'queued') return { skipped: run.state };
     const claimed = await claimRun(db, run.id, deps.workerName);
     if (!claimed) {
+      // Cancelled while it waited: a queued row with a cancel request (anything else moved on without us).
+      const current = await getTrainingRun(db, run.id);
+      if (current?.state !== 'queued' || current.cancelRequestedAt === null)
+        return { skipped: current?.state };
       const cancelled = await finishTrainingRun(db, run.id, { state: 'cancelled' });
-      if (cancelled) await announceEnded({ ...deps, log }, cancelled, 'cancelled', 'Cancelled before it started.');
+      if (cancelled)
+        await announceEnded({ ...deps, log }, cancelled, 'cancelled', 'Cancelled before it started.');
       return { skipped: 'cancelled' };
     }
     const project = await getProject(db, claimed.projectId);
@@ -367,11 +384,16 @@ class TrainingSession {
         : `Kiln hit an internal error (${error instanceof Error ? error.message : String(error)}); it has been logged as run #${this.run.id}.`;
       if (!isUserError(error)) this.log.error({ err: error }, 'training run failed');
       await this.end(
-        { state: 'failed', errorCode: isUserError(error) ? error.code : 'internal', error: stripMarkdown(message) },
+        {
+          state: 'failed',
+          errorCode: isUserError(error) ? error.code : 'internal',
+          error: stripMarkdown(message),
+        },
         'failed',
         `**Why:** ${message}`,
       );
-      throw new UnrecoverableError(message);
+      // A user error says what to fix; anything else is a bug. Neither gets better with a retry.
+      throw isUserError(error) ? error : new UnrecoverableError(message);
     } finally {
       stopWatching();
     }
@@ -466,7 +488,9 @@ class TrainingSession {
       outputDir,
       outputName,
       characterName: project.characterName,
-      ...(prompts.length > 0 ? { samplePrompts: prompts, samplePromptsPath: join(runDir, 'sample_prompts.txt') } : {}),
+      ...(prompts.length > 0
+        ? { samplePrompts: prompts, samplePromptsPath: join(runDir, 'sample_prompts.txt') }
+        : {}),
     });
     const written = await writeTrainerConfig(config, runDir);
     this.progress.totalSteps = plan.totalSteps.value.steps;
@@ -517,7 +541,12 @@ class TrainingSession {
     }
     if (result.status === 'failed') {
       return {
-        outcome: { state: 'failed', errorCode: result.reason, error: result.message, progress: this.progress },
+        outcome: {
+          state: 'failed',
+          errorCode: result.reason,
+          error: result.message,
+          progress: this.progress,
+        },
         statusState: 'failed',
         note: `**Why:** ${result.message}`,
       };
@@ -525,12 +554,22 @@ class TrainingSession {
     return this.deliver(result.modelPath, plan, baseModel, config, outputName);
   }
 
-  private cancelledBeforeStart(runDir: string): { outcome: RunOutcome; statusState: RunStatusState; note: string } {
+  private cancelledBeforeStart(runDir: string): {
+    outcome: RunOutcome;
+    statusState: RunStatusState;
+    note: string;
+  } {
     void rm(join(runDir, 'img'), { recursive: true, force: true }).catch(() => undefined);
     return {
-      outcome: { state: this.cancelRequested ? 'cancelled' : 'failed', errorCode: this.cancelRequested ? null : 'worker-stopped', progress: this.progress },
+      outcome: {
+        state: this.cancelRequested ? 'cancelled' : 'failed',
+        errorCode: this.cancelRequested ? null : 'worker-stopped',
+        progress: this.progress,
+      },
       statusState: this.cancelRequested ? 'cancelled' : 'failed',
-      note: this.cancelRequested ? 'Cancelled before the training started.' : '**Why:** the GPU worker shut down.',
+      note: this.cancelRequested
+        ? 'Cancelled before the training started.'
+        : '**Why:** the GPU worker shut down.',
     };
   }
 
@@ -571,7 +610,12 @@ class TrainingSession {
             title: `${this.project.characterName} on ${this.run.baseModelName}: average loss`,
           });
           if (png.length > this.uploadLimit) return null;
-          const loss = event.averageLoss === null ? 'unknown' : Number.isNaN(event.averageLoss) ? 'NaN' : event.averageLoss.toFixed(4);
+          const loss =
+            event.averageLoss === null
+              ? 'unknown'
+              : Number.isNaN(event.averageLoss)
+                ? 'NaN'
+                : event.averageLoss.toFixed(4);
           return {
             body: {
               ...imageMessage(
@@ -593,14 +637,22 @@ class TrainingSession {
           for (const [index, path] of paths.slice(0, 10).entries()) {
             const data = await readFile(path);
             if (data.length > this.uploadLimit) continue;
-            files.push({ name: `sample-run${this.run.id}-e${event.epoch}-${index}.png`, data, contentType: 'image/png', source: basename(path) });
+            files.push({
+              name: `sample-run${this.run.id}-e${event.epoch}-${index}.png`,
+              data,
+              contentType: 'image/png',
+              source: basename(path),
+            });
           }
           if (files.length === 0) return null;
           return {
             body: {
               ...galleryMessage(
                 `**Samples after epoch ${event.epoch}** of ${this.run.baseModelName}`,
-                files.map((file) => ({ name: file.name, description: this.run.samplePrompts[index(file.source)] ?? file.source })),
+                files.map((file) => ({
+                  name: file.name,
+                  description: this.run.samplePrompts[index(file.source)] ?? file.source,
+                })),
               ),
               allowed_mentions: { parse: [] },
             },
@@ -655,7 +707,10 @@ class TrainingSession {
     const info = buildInfoTxt({
       characterName: project.characterName,
       notes: formatNotes(project.notes),
-      mainTag: config.config.metadata_trigger_phrase === undefined ? project.mainTag : String(config.config.metadata_trigger_phrase),
+      mainTag:
+        config.config.metadata_trigger_phrase === undefined
+          ? project.mainTag
+          : String(config.config.metadata_trigger_phrase),
       outfitTags: [],
       toggleTags: [],
       reinforcementTags: [],
@@ -675,7 +730,10 @@ class TrainingSession {
     if (sizeBytes <= this.uploadLimit) {
       message = {
         body: { content: headline, allowed_mentions: { parse: [] } },
-        files: [{ name: fileName, data: await readFile(deliveredPath), contentType: 'application/octet-stream' }, infoFile],
+        files: [
+          { name: fileName, data: await readFile(deliveredPath), contentType: 'application/octet-stream' },
+          infoFile,
+        ],
       };
       note = 'The model and info.txt are attached below.';
     } else if (deps.links) {
@@ -738,4 +796,3 @@ function index(fileName: string): number {
   const match = /_e?\d{6,}_(\d{2,})_/.exec(fileName);
   return match ? Number(match[1]) : -1;
 }
-
