@@ -33,6 +33,8 @@ export const USER_ERROR_CODES = [
   'e621-refused',
   'not-finalized',
   'not-tagged',
+  'files-gone',
+  'vote-closed',
 ] as const;
 
 export type UserErrorCode = (typeof USER_ERROR_CODES)[number];

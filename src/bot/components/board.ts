@@ -11,6 +11,7 @@ import { keptListMessage } from '../views/kept-list.ts';
 import { cropListMessage } from '../views/crop-list.ts';
 import { cropsOfProject } from '../../db/repositories/pruning.ts';
 import { boardId, type BoardAction } from './prune-ids.ts';
+import { enqueueAutotag } from '../tagging.ts';
 
 export const pruneBoard: ComponentHandler<{ projectId: number; action: BoardAction; page: number }> = {
   codec: boardId,
@@ -57,6 +58,7 @@ export const pruneBoard: ComponentHandler<{ projectId: number; action: BoardActi
         }
         pruneRefresher.projectChanged(project.id);
         log.info({ projectId, kept: dataset.kept.length, crops: dataset.crops.length }, 'dataset finalized');
+        await enqueueAutotag(context.jobs, frozen, interaction.user.id);
         await interaction.editReply({
           content:
             `Finalized **${frozen.characterName}**: ${dataset.kept.length} kept images and ${dataset.crops.length} crops. The contact sheet is in <#${thread.id}>.${dataset.warnings.length ? `\n${dataset.warnings.map((w) => `⚠️ ${w}`).join('\n')}` : ''}`.slice(

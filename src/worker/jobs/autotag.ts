@@ -1,0 +1,422 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DiscordAPIError, RESTJSONErrorCodes } from 'discord.js';
+import { readConfig } from '../../config/env.ts';
+import { isUserError, UserError } from '../../core/errors.ts';
+import { cleanupFlags } from '../../core/tags/cleanup.ts';
+import { coverageReport } from '../../core/tags/coverage.ts';
+import { tagCounts } from '../../core/tags/dataset.ts';
+import { proposeFolds } from '../../core/tags/folds.ts';
+import { mergeImageTags, type TagEvidence } from '../../core/tags/merge.ts';
+import type { Db } from '../../db/client.ts';
+import { getProject } from '../../db/repositories/projects.ts';
+import {
+  getReplacementData,
+  getTaggerSettings,
+  insertFoldProposals,
+  listDecisions,
+  loadDatasetSources,
+  saveTaggedImages,
+  type DatasetSource,
+  type TaggedImageInput,
+} from '../../db/repositories/tagging.ts';
+import type { ProjectRow } from '../../db/schema/index.ts';
+import type { Logger } from '../../log.ts';
+import type { DiscordPoster } from '../../notify/discord-rest.ts';
+import { createThrottledStatus, type ThrottledStatus } from '../../notify/throttled-status.ts';
+import { statusMessageOf } from '../../queue/job-progress.ts';
+import { renderContactSheet, type SheetTile } from '../../storage/contact-sheet.ts';
+import { imageInput } from '../../storage/image-source.ts';
+import { modelPaths, MODEL_SPECS } from '../../tagger/download.ts';
+import type { ProviderChoice } from '../../tagger/model.ts';
+import { createTagger, type TaggedImage, type Tagger } from '../../tagger/tagger.ts';
+import type { TaggerKind } from '../../tagger/tags-file.ts';
+import { imageLabel } from '../../bot/views/doubtful-pager.ts';
+import {
+  autotagStatusView,
+  cleanupFlagsView,
+  coverageView,
+  outfitSuggestionsView,
+  type AutotagStatus,
+} from '../../bot/views/tagging-reports.ts';
+import { asRest } from '../../bot/views/tagging-view.ts';
+import { postFoldCards } from '../../tagging/cards.ts';
+import { doubtfulList } from '../../tagging/doubtful.ts';
+import { EVIDENCE_FLOOR, knownTags, postEvidence } from '../../tagging/evidence.ts';
+import { taggerInputPath } from '../../tagging/pixels.ts';
+import { loadProjectTagging, outfitSuggestionsOf } from '../../tagging/project-tags.ts';
+import type { WorkerDeps } from '../handlers.ts';
+import type { JobContext, JobHandler } from '../runtime.ts';
+
+/**
+ * The autotag job (guide, step 5 "Auto-Tagging"): every kept image and confirmed crop of a finalized project
+ * goes through both taggers (WD: anime tags; the e621 tagger: e621 tags), exactly as training will see it (crop
+ * applied, uploaded replacement instead of the e621 file). The scores are merged with each post's own tags
+ * under the project's thresholds and stored in one transaction; then the thread gets the fold proposals as vote
+ * cards, outfit suggestions, the coverage report and the clean-up flags. Progress shows in one message, edited
+ * every few seconds. Running it again re-tags and keeps the friends' edits and votes.
+ */
+
+/** Images sent to the taggers at once (each tagger batches inside). */
+const CHUNK = 16;
+const DEFAULT_STATUS_INTERVAL_MS = 3000;
+/** Thumbnails on the clean-up sheet (the list names every flagged image). */
+const MAX_FLAG_TILES = 40;
+
+// ── the taggers: one session per model per process ──────────────────────────────────────────────────────
+
+export interface TaggerPool {
+  readonly modelsDir: string;
+  /** The tagger of one kind, loaded on first use and kept for the life of the process. */
+  get(kind: TaggerKind): Promise<Tagger>;
+  /** Forgets a tagger that failed mid-run, so the next job loads a fresh session. */
+  discard(kind: TaggerKind): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+export function createTaggerPool(options: {
+  modelsDir: string;
+  providers?: ProviderChoice;
+  batchSize?: number;
+  log: Logger;
+}): TaggerPool {
+  const loaded = new Map<TaggerKind, Promise<Tagger>>();
+  const load = async (kind: TaggerKind): Promise<Tagger> => {
+    const paths = modelPaths(options.modelsDir, kind);
+    for (const path of [paths.modelPath, paths.tagsPath]) {
+      if ((await fileSize(path)) === 0) {
+        throw new UserError(
+          'model-missing',
+          `The ${MODEL_SPECS[kind].label} is not installed on this worker: ${path} is missing. Run \`kiln models download\` on the worker machine (models folder: ${options.modelsDir}), then \`/lora autotag\` again.`,
+        );
+      }
+    }
+    return createTagger({
+      kind,
+      modelPath: paths.modelPath,
+      tagsPath: paths.tagsPath,
+      providers: options.providers ?? 'auto',
+      ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+      log: options.log,
+    });
+  };
+  return {
+    modelsDir: options.modelsDir,
+    get(kind) {
+      let tagger = loaded.get(kind);
+      if (!tagger) {
+        const loading = load(kind);
+        tagger = loading;
+        loaded.set(kind, loading);
+        loading.catch(() => {
+          if (loaded.get(kind) === loading) loaded.delete(kind);
+        });
+      }
+      return tagger;
+    },
+    async discard(kind) {
+      const tagger = loaded.get(kind);
+      loaded.delete(kind);
+      await tagger?.then((t) => t.close()).catch(() => undefined);
+    },
+    async close() {
+      const all = [...loaded.values()];
+      loaded.clear();
+      await Promise.all(all.map((tagger) => tagger.then((t) => t.close()).catch(() => undefined)));
+    },
+  };
+}
+
+// ── the status message ───────────────────────────────────────────────────────────────────────────────────
+
+interface StatusReporter {
+  update(status: AutotagStatus): void;
+  finish(status: AutotagStatus): Promise<void>;
+}
+
+function isUnknownMessage(error: unknown): boolean {
+  return error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.UnknownMessage;
+}
+
+/** One status message per job; a retried job edits the message its first attempt posted. */
+function createStatusReporter(
+  poster: DiscordPoster,
+  channelId: string | null,
+  context: JobContext,
+  log: Logger,
+  intervalMs: number,
+): StatusReporter {
+  if (channelId === null) return { update: () => undefined, finish: () => Promise.resolve() };
+  const earlier = statusMessageOf(context.job.progress);
+  const status: ThrottledStatus<AutotagStatus> = createThrottledStatus<AutotagStatus>({
+    intervalMs,
+    async send(state, messageId) {
+      const message = asRest(autotagStatusView(state));
+      const existing = messageId ?? (earlier?.channelId === channelId ? earlier.messageId : null);
+      if (existing !== null) {
+        try {
+          await poster.edit(channelId, existing, message);
+          return existing;
+        } catch (error) {
+          if (!isUnknownMessage(error)) throw error;
+        }
+      }
+      const created = await poster.post(channelId, message);
+      await context.job.updateProgress({ statusMessage: { channelId, messageId: created } });
+      return created;
+    },
+    onError: (error) => log.warn({ err: error }, 'could not update the autotag status message'),
+  });
+  return {
+    update: (state) => status.update(state),
+    finish: async (state) => {
+      await status.finish(state);
+    },
+  };
+}
+
+// ── the job ──────────────────────────────────────────────────────────────────────────────────────────────
+
+export interface AutotagJobDeps {
+  db: Db;
+  poster: DiscordPoster;
+  log: Logger;
+  /** DATA_DIR: the stored e621 images. */
+  dataDir: string;
+  taggers: TaggerPool;
+  statusIntervalMs?: number | undefined;
+}
+
+export interface AutotagResult {
+  projectId: number;
+  images: number;
+  crops: number;
+  proposals: number;
+  doubtfulImages: number;
+  cleanupFlags: number;
+}
+
+/** What one image's tagging run says, as stored evidence. */
+function evidenceOf(
+  source: DatasetSource,
+  wd: TaggedImage | undefined,
+  e621: TaggedImage | undefined,
+): TagEvidence {
+  const scored = (result: TaggedImage | undefined) =>
+    (result?.tags ?? []).map((tag) => ({ tag: tag.tag, category: tag.category, score: tag.score }));
+  return { post: postEvidence(source.postTags, source.kind), wd: scored(wd), e621: scored(e621) };
+}
+
+async function tagDataset(
+  deps: AutotagJobDeps,
+  project: ProjectRow,
+  sources: readonly DatasetSource[],
+  taggers: Record<TaggerKind, Tagger>,
+  context: JobContext,
+  report: (tagged: number) => void,
+): Promise<TaggedImageInput[]> {
+  const thresholds = await getTaggerSettings(deps.db, project.id);
+  const vocabularies = { wd: taggers.wd.tags.vocabulary, e621: taggers.e621.tags.vocabulary };
+  const scratch = await mkdtemp(join(tmpdir(), 'kiln-autotag-'));
+  const tagged: TaggedImageInput[] = [];
+  try {
+    for (let start = 0; start < sources.length; start += CHUNK) {
+      if (context.signal.aborted) throw new Error('the worker is shutting down; the job will be retried');
+      const chunk = sources.slice(start, start + CHUNK);
+      const paths = await Promise.all(
+        chunk.map((source) => taggerInputPath(deps.db, deps.dataDir, source, scratch)),
+      );
+      // Scores down to the evidence floor, so thresholds can move later without tagging again.
+      const [wd, e621] = await Promise.all([
+        taggers.wd.tag(paths, { threshold: EVIDENCE_FLOOR }),
+        taggers.e621.tag(paths, { threshold: EVIDENCE_FLOOR }),
+      ]);
+      chunk.forEach((source, i) => {
+        const evidence = evidenceOf(source, wd[i], e621[i]);
+        tagged.push({
+          source,
+          evidence,
+          known: knownTags(evidence, vocabularies),
+          tags: mergeImageTags(evidence, thresholds),
+        });
+      });
+      report(tagged.length);
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+  return tagged;
+}
+
+/** The tiles of the clean-up sheet: each flagged image as it will be trained. */
+async function cleanupTiles(
+  deps: AutotagJobDeps,
+  flagged: ReadonlyArray<{ source: DatasetSource; label: string }>,
+): Promise<SheetTile[]> {
+  const tiles: SheetTile[] = [];
+  for (const { source, label } of flagged) {
+    const replacement = source.replaced ? await getReplacementData(deps.db, source.candidateId) : null;
+    const input = await imageInput(deps.dataDir, source, replacement ? { data: replacement } : null);
+    tiles.push({ input, crop: source.crop ?? undefined, label });
+  }
+  return tiles;
+}
+
+/** Posts the proposals, suggestions, coverage and clean-up flags; returns what the summary counts. */
+async function postResults(
+  deps: AutotagJobDeps,
+  project: ProjectRow,
+  channelId: string | null,
+  sources: readonly DatasetSource[],
+): Promise<Omit<AutotagResult, 'projectId' | 'images' | 'crops'> & { tags: number }> {
+  const { db, poster } = deps;
+  const tagging = await loadProjectTagging(db, project);
+  const proposals = proposeFolds(tagging.images, {
+    mainTag: project.mainTag,
+    decisions: tagging.decisions,
+  });
+  await insertFoldProposals(db, project.id, proposals);
+  // Every question without a card gets one: new proposals, and those a failed attempt stored but never posted.
+  const unposted = (await listDecisions(db, project.id)).filter((decision) => decision.messageId === null);
+  const suggestions = outfitSuggestionsOf(tagging);
+  const coverage = coverageReport(tagging.images, { mainTag: project.mainTag, decisions: tagging.decisions });
+  const flags = cleanupFlags(tagging.images);
+  const doubtful = doubtfulList(tagging);
+  if (channelId !== null) {
+    await postFoldCards(db, poster, channelId, project.mainTag, unposted);
+    if (suggestions.length > 0) {
+      await poster.post(channelId, asRest(outfitSuggestionsView(project.id, project.mainTag, suggestions)));
+    }
+    await poster.post(channelId, asRest(coverageView(project.characterName, coverage)));
+    if (flags.length > 0) {
+      const byId = new Map(tagging.images.map((image) => [image.id, image]));
+      const sourceByKey = new Map(sources.map((source) => [source.key, source]));
+      const flagged = flags.slice(0, MAX_FLAG_TILES).flatMap((flag) => {
+        const image = byId.get(Number(flag.id));
+        const source = image
+          ? sourceByKey.get(image.cropId === null ? `i${image.candidateId}` : `c${image.cropId}`)
+          : undefined;
+        return image && source ? [{ image, source, tags: flag.tags, label: imageLabel(image) }] : [];
+      });
+      const sheet = await renderContactSheet(await cleanupTiles(deps, flagged));
+      await poster.post(
+        channelId,
+        asRest(
+          cleanupFlagsView(
+            flags.flatMap((flag) => {
+              const image = byId.get(Number(flag.id));
+              return image ? [{ label: imageLabel(image), tags: flag.tags }] : [];
+            }),
+            { name: 'needs-edit.png', data: sheet.png },
+          ),
+        ),
+      );
+    }
+  }
+  return {
+    proposals: channelId === null ? 0 : unposted.length,
+    doubtfulImages: doubtful.length,
+    cleanupFlags: flags.length,
+    tags: tagCounts(tagging.images).size,
+  };
+}
+
+export function createAutotagHandler(deps: AutotagJobDeps): JobHandler<'autotag'> {
+  return async (data, context) => {
+    const { db, log } = deps;
+    const project = await getProject(db, data.projectId);
+    if (!project) throw new UserError('project-not-found', `Project ${data.projectId} no longer exists.`);
+    const status: AutotagStatus = {
+      projectId: project.id,
+      characterName: project.characterName,
+      phase: 'loading',
+      tagged: 0,
+      total: 0,
+    };
+    const reporter = createStatusReporter(
+      deps.poster,
+      project.threadId,
+      context,
+      context.log,
+      deps.statusIntervalMs ?? DEFAULT_STATUS_INTERVAL_MS,
+    );
+    reporter.update(status);
+    let loadedKinds: TaggerKind[] = [];
+    try {
+      if (project.datasetFrozenAt === null) {
+        throw new UserError(
+          'not-finalized',
+          `The dataset of **${project.characterName}** is not finalized yet; press **Finalize** on the pruning board first.`,
+        );
+      }
+      const sources = await loadDatasetSources(db, project);
+      if (sources.length === 0) {
+        throw new UserError('not-found', `**${project.characterName}** has no kept images to tag.`);
+      }
+      status.total = sources.length;
+      status.thresholds = await getTaggerSettings(db, project.id);
+      const [wd, e621] = await Promise.all([deps.taggers.get('wd'), deps.taggers.get('e621')]);
+      loadedKinds = ['wd', 'e621'];
+      status.phase = 'tagging';
+      reporter.update(status);
+      const tagged = await tagDataset(deps, project, sources, { wd, e621 }, context, (count) => {
+        status.tagged = count;
+        reporter.update({ ...status });
+      });
+      loadedKinds = [];
+      status.phase = 'saving';
+      reporter.update({ ...status });
+      await saveTaggedImages(db, project.id, tagged);
+      const results = await postResults(deps, project, project.threadId, sources);
+      const crops = sources.filter((source) => source.cropId !== null).length;
+      await reporter.finish({
+        ...status,
+        phase: 'done',
+        summary: { images: sources.length, crops, ...results },
+      });
+      log.info({ projectId: project.id, images: sources.length, ...results }, 'autotag finished');
+      return {
+        projectId: project.id,
+        images: sources.length,
+        crops,
+        proposals: results.proposals,
+        doubtfulImages: results.doubtfulImages,
+        cleanupFlags: results.cleanupFlags,
+      } satisfies AutotagResult;
+    } catch (error) {
+      // A session that failed mid-run (a crashed inference thread) is reloaded by the retry.
+      if (!isUserError(error)) for (const kind of loadedKinds) await deps.taggers.discard(kind);
+      await reporter.finish({
+        ...status,
+        phase: 'failed',
+        error: isUserError(error)
+          ? error.message
+          : `${(error as Error).message}. Kiln retries a few times; if it keeps failing, the worker's log has the details.`,
+      });
+      throw error;
+    }
+  };
+}
+
+/** The autotag role's dependencies from the worker's environment (DATA_DIR, MODELS_DIR). */
+export function autotagDepsFromEnv(deps: WorkerDeps): AutotagJobDeps {
+  const config = readConfig(['runtime', 'tagger'], deps.env);
+  const log = deps.log.child({ role: 'autotag' });
+  return {
+    db: deps.database.db,
+    poster: deps.discord,
+    log,
+    dataDir: config.DATA_DIR,
+    taggers: deps.taggers ?? createTaggerPool({ modelsDir: config.MODELS_DIR, log }),
+    statusIntervalMs: deps.statusIntervalMs,
+  };
+}
