@@ -9,7 +9,6 @@ import {
   resolveProject,
   withProjectOption,
 } from '../../project-access.ts';
-import { assertNotFrozen } from '../../prune-access.ts';
 import type { Subcommand } from '../../handler-types.ts';
 
 export const replace: Subcommand = {
@@ -33,7 +32,8 @@ export const replace: Subcommand = {
   acknowledge: 'ephemeral',
   async run(interaction, { db, pruneRefresher }) {
     const project = await resolveProject(db, interaction, interaction.options.getString(PROJECT_OPTION));
-    assertNotFrozen(project);
+    // A replacement does not change which images are in the dataset, so it is welcome after Finalize too
+    // (the clean-up flags ask for exactly that); the next autotag and training use it.
     const postId = interaction.options.getInteger('post', true);
     const [candidate] = await db
       .select({ id: projectCandidates.id })
@@ -58,7 +58,7 @@ export const replace: Subcommand = {
     });
     await pruneRefresher.imageChanged(candidate.id, project.id);
     await interaction.editReply({
-      content: `Stored your ${image.width}×${image.height} ${image.format} as the new version of post ${postId}. Training will use it instead of the e621 file.`,
+      content: `Stored your ${image.width}×${image.height} ${image.format} as the new version of post ${postId}. Training will use it instead of the e621 file${project.datasetFrozenAt ? '; run `/lora autotag` to tag it again' : ''}.`,
     });
   },
   autocomplete: (interaction, { db }) => autocompleteProject(db, interaction),
