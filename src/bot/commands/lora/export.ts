@@ -11,7 +11,12 @@ import { assertFinalized, loadTrainingDataset } from '../../../training/dataset.
 import { assertFolderSafeMainTag, planForRun } from '../../../training/plan.ts';
 import { buildRunFolder } from '../../../training/run-folder.ts';
 import type { Subcommand } from '../../handler-types.ts';
-import { autocompleteProject, PROJECT_OPTION, resolveProject } from '../../project-access.ts';
+import {
+  autocompleteProject,
+  PROJECT_OPTION,
+  resolveProject,
+  withProjectOption,
+} from '../../project-access.ts';
 import { rememberUploadLimitOf } from '../../upload-limit.ts';
 import { BASE_MODEL_OPTION } from './train.ts';
 
@@ -26,29 +31,25 @@ const PLACEHOLDER_MODEL: BaseModel = {
 export const exportCommand: Subcommand = {
   name: 'export',
   build: (sub) =>
-    sub
-      .setName('export')
-      .setDescription(
-        'Download the finalized dataset as a kohya folder zip with config.toml and dataset.toml',
-      )
-      .addStringOption((option) =>
-        option
-          .setName(PROJECT_OPTION)
-          .setDescription('Project (implied inside its thread)')
-          .setAutocomplete(true),
-      )
-      .addStringOption((option) =>
-        option
-          .setName(BASE_MODEL_OPTION)
-          .setDescription('Base model the configs are written for (default: the first in the list)')
-          .setAutocomplete(true),
-      )
-      .addStringOption((option) =>
-        option
-          .setName('preset')
-          .setDescription('full: 768 (default) · trash-tier: 512')
-          .addChoices({ name: 'full (768)', value: 'full' }, { name: 'trash-tier (512)', value: 'trash' }),
-      ),
+    withProjectOption(
+      sub
+        .setName('export')
+        .setDescription(
+          'Download the finalized dataset as a kohya folder zip with config.toml and dataset.toml',
+        )
+        .addStringOption((option) =>
+          option
+            .setName(BASE_MODEL_OPTION)
+            .setDescription('Base model the configs are written for (default: the first in the list)')
+            .setAutocomplete(true),
+        )
+        .addStringOption((option) =>
+          option
+            .setName('preset')
+            .setDescription('full: 768 (default) · trash-tier: 512')
+            .addChoices({ name: 'full (768)', value: 'full' }, { name: 'trash-tier (512)', value: 'trash' }),
+        ),
+    ),
   acknowledge: 'public',
   async run(interaction, { db, dataDir, training, log }) {
     const project = await resolveProject(db, interaction, interaction.options.getString(PROJECT_OPTION));

@@ -7,7 +7,13 @@ import { statusMessageOf } from '../../../queue/job-progress.ts';
 import { UNFINISHED_JOB_STATES, type JobInfo, type JobProducer } from '../../../queue/producer.ts';
 import { findRunningFetch, STALE_RUN_MS } from '../../../worker/jobs/fetch-store.ts';
 import type { Subcommand } from '../../handler-types.ts';
-import { assertCanEdit, autocompleteProject, PROJECT_OPTION, resolveProject } from '../../project-access.ts';
+import {
+  assertCanEdit,
+  autocompleteProject,
+  PROJECT_OPTION,
+  resolveProject,
+  withProjectOption,
+} from '../../project-access.ts';
 import { plannedQuery } from '../../project-query.ts';
 import { ensureProjectThread } from '../../project-thread.ts';
 
@@ -81,15 +87,11 @@ async function nextFetchJobId(db: Db, jobs: JobProducer, project: ProjectRow): P
 export const fetchCommand: Subcommand = {
   name: 'fetch',
   build: (sub) =>
-    sub
-      .setName('fetch')
-      .setDescription("Download the query's top posts: resize, record and de-duplicate them for pruning")
-      .addStringOption((option) =>
-        option
-          .setName(PROJECT_OPTION)
-          .setDescription('Project (implied inside its thread)')
-          .setAutocomplete(true),
-      ),
+    withProjectOption(
+      sub
+        .setName('fetch')
+        .setDescription("Download the query's top posts: resize, record and de-duplicate them for pruning"),
+    ),
   acknowledge: 'ephemeral',
   async run(interaction, { db, client, jobs }) {
     const project = await resolveProject(db, interaction, interaction.options.getString(PROJECT_OPTION));

@@ -1,7 +1,12 @@
 import { UserError } from '../../../core/errors.ts';
 import { preview as previewQuery } from '../../../e621/preview.ts';
 import type { Subcommand } from '../../handler-types.ts';
-import { autocompleteProject, PROJECT_OPTION, resolveProject } from '../../project-access.ts';
+import {
+  autocompleteProject,
+  PROJECT_OPTION,
+  resolveProject,
+  withProjectOption,
+} from '../../project-access.ts';
 import { plannedQuery } from '../../project-query.ts';
 import { previewMessage } from '../../views/query-preview.ts';
 
@@ -17,15 +22,13 @@ const PREVIEW_BUDGET_MS = 12 * 60 * 1000;
 export const preview: Subcommand = {
   name: 'preview',
   build: (sub) =>
-    sub
-      .setName('preview')
-      .setDescription('What a fetch would take: match counts, the score at rank N, first and last thumbnails')
-      .addStringOption((option) =>
-        option
-          .setName(PROJECT_OPTION)
-          .setDescription('Project (implied inside its thread)')
-          .setAutocomplete(true),
-      ),
+    withProjectOption(
+      sub
+        .setName('preview')
+        .setDescription(
+          'What a fetch would take: match counts, the score at rank N, first and last thumbnails',
+        ),
+    ),
   // e621 is paced at one request per second and a preview reads several pages: defer first.
   acknowledge: 'ephemeral',
   async run(interaction, { db, e621, log }) {

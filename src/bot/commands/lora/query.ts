@@ -12,7 +12,13 @@ import { findRunningFetch } from '../../../worker/jobs/fetch-store.ts';
 import { autocompleteTagList, checkTagsExist, type TagToCheck } from '../../e621-tags.ts';
 import type { Subcommand } from '../../handler-types.ts';
 import { storedQuery } from '../../project-query.ts';
-import { assertCanEdit, autocompleteProject, PROJECT_OPTION, resolveProject } from '../../project-access.ts';
+import {
+  assertCanEdit,
+  autocompleteProject,
+  PROJECT_OPTION,
+  resolveProject,
+  withProjectOption,
+} from '../../project-access.ts';
 import { queryChanges, queryMessage } from '../../views/query.ts';
 
 /**
@@ -107,74 +113,72 @@ function newTags(before: ProjectQuery, after: ProjectQuery): TagToCheck[] {
 export const query: Subcommand = {
   name: 'query',
   build: (sub) =>
-    sub
-      .setName('query')
-      .setDescription("Show or edit the project's e621 query (tags, blacklist, min score, top N…)")
-      .addStringOption((option) =>
-        option
-          .setName(PROJECT_OPTION)
-          .setDescription('Project (implied inside its thread)')
-          .setAutocomplete(true),
-      )
-      .addStringOption((option) =>
-        option
-          .setName('groups')
-          .setDescription('Required tags: "," = all of, "|" = or, e.g. krystal, solo | krystal, solo_focus')
-          .setAutocomplete(true),
-      )
-      .addStringOption((option) =>
-        option
-          .setName('blacklist')
-          .setDescription(
-            `Replace the blacklist (same syntax, e.g. comic | sketch); "${CLEAR_WORD}" empties it`,
-          )
-          .setAutocomplete(true),
-      )
-      .addStringOption((option) =>
-        option
-          .setName('blacklist_add')
-          .setDescription('Add to the blacklist, e.g. sketch | text')
-          .setAutocomplete(true),
-      )
-      .addStringOption((option) =>
-        option
-          .setName('blacklist_remove')
-          .setDescription('Remove from the blacklist, e.g. humor')
-          .setAutocomplete(true),
-      )
-      .addIntegerOption((option) =>
-        option.setName('min_score').setDescription('Leave out posts scored below this (the guide: 30–100)'),
-      )
-      .addIntegerOption((option) =>
-        option
-          .setName('min_area')
-          .setDescription('Leave out images smaller than this many pixels, width × height (768² = 589824)'),
-      )
-      .addIntegerOption((option) =>
-        option.setName('top_n').setDescription('How many posts to take, best score first (1–5000)'),
-      )
-      .addStringOption((option) =>
-        option
-          .setName('ratings')
-          .setDescription('Ratings to take')
-          .addChoices(...RATING_CHOICES),
-      )
-      .addStringOption((option) =>
-        option
-          .setName('file_types')
-          .setDescription('File types to take (gif, webm and swf never are)')
-          .addChoices(...FILE_TYPE_CHOICES),
-      )
-      .addIntegerOption((option) =>
-        option
-          .setName('max_short_side')
-          .setDescription('Downscale so the short side is at most this many pixels (default 2048)'),
-      )
-      .addBooleanOption((option) =>
-        option
-          .setName('reset')
-          .setDescription("Start over from the guide's query for the main tag (other options apply on top)"),
-      ),
+    withProjectOption(
+      sub
+        .setName('query')
+        .setDescription("Show or edit the project's e621 query (tags, blacklist, min score, top N…)")
+        .addStringOption((option) =>
+          option
+            .setName('groups')
+            .setDescription('Required tags: "," = all of, "|" = or, e.g. krystal, solo | krystal, solo_focus')
+            .setAutocomplete(true),
+        )
+        .addStringOption((option) =>
+          option
+            .setName('blacklist')
+            .setDescription(
+              `Replace the blacklist (same syntax, e.g. comic | sketch); "${CLEAR_WORD}" empties it`,
+            )
+            .setAutocomplete(true),
+        )
+        .addStringOption((option) =>
+          option
+            .setName('blacklist_add')
+            .setDescription('Add to the blacklist, e.g. sketch | text')
+            .setAutocomplete(true),
+        )
+        .addStringOption((option) =>
+          option
+            .setName('blacklist_remove')
+            .setDescription('Remove from the blacklist, e.g. humor')
+            .setAutocomplete(true),
+        )
+        .addIntegerOption((option) =>
+          option.setName('min_score').setDescription('Leave out posts scored below this (the guide: 30–100)'),
+        )
+        .addIntegerOption((option) =>
+          option
+            .setName('min_area')
+            .setDescription('Leave out images smaller than this many pixels, width × height (768² = 589824)'),
+        )
+        .addIntegerOption((option) =>
+          option.setName('top_n').setDescription('How many posts to take, best score first (1–5000)'),
+        )
+        .addStringOption((option) =>
+          option
+            .setName('ratings')
+            .setDescription('Ratings to take')
+            .addChoices(...RATING_CHOICES),
+        )
+        .addStringOption((option) =>
+          option
+            .setName('file_types')
+            .setDescription('File types to take (gif, webm and swf never are)')
+            .addChoices(...FILE_TYPE_CHOICES),
+        )
+        .addIntegerOption((option) =>
+          option
+            .setName('max_short_side')
+            .setDescription('Downscale so the short side is at most this many pixels (default 2048)'),
+        )
+        .addBooleanOption((option) =>
+          option
+            .setName('reset')
+            .setDescription(
+              "Start over from the guide's query for the main tag (other options apply on top)",
+            ),
+        ),
+    ),
   acknowledge: 'ephemeral',
   async run(interaction, { db, e621 }) {
     const project = await resolveProject(db, interaction, interaction.options.getString(PROJECT_OPTION));

@@ -1,16 +1,20 @@
-import { assertCanEdit, autocompleteProject, PROJECT_OPTION, resolveProject } from '../../project-access.ts';
+import {
+  assertCanEdit,
+  autocompleteProject,
+  PROJECT_OPTION,
+  resolveProject,
+  withProjectOption,
+} from '../../project-access.ts';
 import { ensureProjectThread } from '../../project-thread.ts';
 import type { Subcommand } from '../../handler-types.ts';
 
 export const thread: Subcommand = {
   name: 'thread',
   build: (sub) =>
-    sub
-      .setName('thread')
-      .setDescription("Open a project's thread (recreates it if it was deleted)")
-      .addStringOption((option) =>
-        option.setName(PROJECT_OPTION).setDescription('Project').setAutocomplete(true).setRequired(true),
-      ),
+    withProjectOption(
+      sub.setName('thread').setDescription("Open a project's thread (recreates it if it was deleted)"),
+      true,
+    ),
   acknowledge: 'ephemeral',
   async run(interaction, { db, client }) {
     const project = await resolveProject(db, interaction, interaction.options.getString(PROJECT_OPTION));
