@@ -76,6 +76,8 @@ const sections = {
     SD_SCRIPTS_DIR: z.string().min(1).optional(),
     BASE_MODELS_FILE: z.string().min(1).optional(),
     GPU_MEMORY_GB: z.coerce.number().positive().max(1024).optional(),
+    /** Sample every epoch for the likeness check and the epoch vote (`off`: the vote offers the files alone). */
+    TRAIN_EPOCH_SAMPLES: z.enum(['on', 'off']).default('on'),
     /**
      * The command that starts a training script, before the script name: a JSON array of strings, or words split
      * on whitespace. Default `accelerate launch --num_cpu_threads_per_process 1`.

@@ -17,6 +17,8 @@ export interface RunSettings {
   strength: number;
   locon: boolean;
   samplePrompts: readonly string[];
+  /** The guide's 10 unless a worker overrides it (short trial runs, tests). */
+  epochs?: number | undefined;
 }
 
 export const MAX_SAMPLE_PROMPTS = 10;
@@ -99,5 +101,6 @@ export function planForRun(input: RunPlanInput): TrainingPlan {
     ...(input.gpuMemoryGb === undefined ? {} : { gpuMemoryGb: input.gpuMemoryGb }),
     imageSizes: input.imageSizes ?? dataset.entries.map(({ width, height }) => ({ width, height })),
     sampleImagesPerEpoch: settings.samplePrompts.length,
+    ...(settings.epochs === undefined ? {} : { epochs: settings.epochs }),
   });
 }

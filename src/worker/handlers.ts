@@ -6,6 +6,7 @@ import type { DiscordPoster } from '../notify/discord-rest.ts';
 import type { WorkerRole } from '../queue/contracts.ts';
 import { createFetchReporter, projectThreadFinder } from './fetch-reporter.ts';
 import { createFetchHandler } from './jobs/fetch.ts';
+import { autotagDepsFromEnv, createAutotagHandler, type TaggerPool } from './jobs/autotag.ts';
 import { trainDepsFromEnv, createTrainHandler, recoverStaleRuns } from './jobs/train.ts';
 import type { JobHandler, JobHandlers } from './runtime.ts';
 
@@ -22,6 +23,8 @@ export interface WorkerDeps {
   e621?: E621Client | undefined;
   /** How often a job's status message is edited at most (default every 3 s). */
   statusIntervalMs?: number | undefined;
+  /** The autotag role's taggers (one session per model per process); built from MODELS_DIR when left out. */
+  taggers?: TaggerPool | undefined;
 }
 
 /**
@@ -77,6 +80,7 @@ function fetchHandler(deps: WorkerDeps): JobHandler<'fetch'> {
 export function createJobHandlers(deps: WorkerDeps): JobHandlers {
   const handlers: JobHandlers = {};
   if (deps.roles.includes('fetch')) handlers.fetch = fetchHandler(deps);
+  if (deps.roles.includes('autotag')) handlers.autotag = createAutotagHandler(autotagDepsFromEnv(deps));
   if (deps.roles.includes('train')) handlers.train = createTrainHandler(trainDepsFromEnv(deps));
   return handlers;
 }

@@ -382,10 +382,11 @@ describe('training from Discord: plan card, queue, GPU worker with the fake sd-s
     const chart = await sharp(losses[9]!.attachments[0]!.data).metadata();
     expect([chart.format, chart.width, chart.height]).toEqual(['png', 640, 280]);
 
+    // One grid per epoch: the main tag, the flexibility probe and the owner's prompt as rows, two seeds as columns.
     const samples = thread.messages.filter((m) => textOf(m).includes('**Samples after epoch'));
     expect(samples).toHaveLength(10);
-    const sample = await sharp(samples[0]!.attachments[0]!.data).metadata();
-    expect([sample.format, sample.width, sample.height]).toEqual(['png', 768, 768]);
+    const grid = await sharp(samples[0]!.attachments[0]!.data).metadata();
+    expect([grid.format, grid.width, grid.height]).toEqual(['png', 220 + 2 * 196 + 4, 48 + 3 * 196 + 4]);
 
     const delivered = thread.messages.find((m) => m.content.includes('is trained'))!;
     expect(delivered.attachments.map((a) => a.filename)).toEqual([

@@ -13,6 +13,12 @@ import { replace } from './lora/replace.ts';
 import { settings } from './lora/settings.ts';
 import { thread } from './lora/thread.ts';
 import { train } from './lora/train.ts';
+import { autotag } from './lora/autotag.ts';
+import { captions } from './lora/captions.ts';
+import { coverage } from './lora/coverage.ts';
+import { fold } from './lora/fold.ts';
+import { outfit } from './lora/outfit.ts';
+import { thresholds } from './lora/thresholds.ts';
 
 /** Every /lora subcommand, one file each. The list is static so the type checker sees it whole. */
 export const loraSubcommands: readonly Subcommand[] = [
@@ -27,6 +33,12 @@ export const loraSubcommands: readonly Subcommand[] = [
   fetchCommand,
   prune,
   replace,
+  autotag,
+  thresholds,
+  fold,
+  outfit,
+  coverage,
+  captions,
   train,
   exportCommand,
 ];

@@ -8,6 +8,10 @@ import { imageDetail } from './image.ts';
 import { pruneVote } from './prune-vote.ts';
 import { reviewPager } from './review.ts';
 import { planButtons, planModalSubmit, runButtons } from './train.ts';
+import { epochVote } from './epoch-vote.ts';
+import { foldOwner, foldVote } from './tag-votes.ts';
+import { outfitModalSubmit, outfitOwner, outfitSuggestion, outfitVote } from './outfit-votes.ts';
+import { doubtModalSubmit, doubtPager, taggingButtons } from './doubtful.ts';
 
 /** Component families, tried in order by the router; each claims only the custom_ids its codec decodes. */
 export const componentHandlers: readonly AnyComponentHandler[] = [
@@ -19,5 +23,19 @@ export const componentHandlers: readonly AnyComponentHandler[] = [
   cropButtons,
   planButtons,
   runButtons,
+  epochVote,
+  foldVote,
+  foldOwner,
+  outfitVote,
+  outfitOwner,
+  outfitSuggestion,
+  taggingButtons,
+  doubtPager,
 ];
-export const modalHandlers: readonly AnyModalHandler[] = [notesModalSubmit, cropModalSubmit, planModalSubmit];
+export const modalHandlers: readonly AnyModalHandler[] = [
+  notesModalSubmit,
+  cropModalSubmit,
+  planModalSubmit,
+  outfitModalSubmit,
+  doubtModalSubmit,
+];

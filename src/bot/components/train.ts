@@ -1,3 +1,4 @@
+import { tokenBudgetWarnings } from '../../core/epochs/prompts.ts';
 import { UserError } from '../../core/errors.ts';
 import type { Db } from '../../db/client.ts';
 import { getProject } from '../../db/repositories/projects.ts';
@@ -167,6 +168,10 @@ export const planModalSubmit: ModalHandler<{ planId: number }> = {
     if (!updated) throw new UserError('project-gone', 'This training plan no longer exists.');
     await storePlanned(db, updated, plans);
     await refresh(context, plan.id);
-    await interaction.editReply({ content: 'Updated the plan; the card shows the new numbers.' });
+    // The budget is CLIP's, so any base model: a longer prompt is cut off silently by sd-scripts.
+    const warnings = tokenBudgetWarnings(settings.samplePrompts).map((warning) => `⚠️ ${warning.message}`);
+    await interaction.editReply({
+      content: ['Updated the plan; the card shows the new numbers.', ...warnings].join('\n').slice(0, 2000),
+    });
   },
 };

@@ -1,11 +1,25 @@
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { UnrecoverableError } from 'bullmq';
 import type { RESTPostAPIChannelMessageJSONBody } from 'discord.js';
 import { readConfig } from '../../config/env.ts';
 import { isUserError, UserError } from '../../core/errors.ts';
-import { buildInfoTxt } from '../../core/info-txt.ts';
+import { scoreTable, type EpochScores } from '../../core/epochs/index.ts';
+import { buildInfoTxt, type InfoTxtInput } from '../../core/info-txt.ts';
+import { checkpointEpoch } from '../../core/training/outputs.ts';
+import { listEpochs, saveEpochScores, setEpochFile } from '../../db/repositories/epochs.ts';
+import { epochVoteCard } from '../../bot/views/epoch-vote.ts';
+import type { Tagger } from '../../tagger/tagger.ts';
+import type { TaggerKind } from '../../tagger/tags-file.ts';
+import {
+  checkEpoch,
+  loadEpochCheckProject,
+  planEpochCheck,
+  type EpochCheckPlan,
+  type EpochCheckProject,
+} from '../../training/epoch-check.ts';
+import { createTaggerPool, type TaggerPool } from './autotag.ts';
 import { formatNotes } from '../../core/project/research-notes.ts';
 import { formatScientific, type BaseModel, type TrainingPlan } from '../../core/training/plan.ts';
 import type { Db } from '../../db/client.ts';
@@ -26,6 +40,7 @@ import {
 } from '../../db/repositories/training.ts';
 import type { ProjectRow, TrainingRunProgress, TrainingRunRow } from '../../db/schema/index.ts';
 import { createLinkSigner, type LinkSigner } from '../../delivery/links.ts';
+import { modelDeliveryMessage } from '../../delivery/model-message.ts';
 import { effectiveUploadLimit, formatBytes } from '../../delivery/upload-limit.ts';
 import type { Logger } from '../../log.ts';
 import type { DiscordPoster, OutgoingMessage } from '../../notify/discord-rest.ts';
@@ -47,10 +62,11 @@ import {
 import { planCardMessage } from '../../bot/views/train-plan.ts';
 import { assertFinalized, loadTrainingDataset } from '../../training/dataset.ts';
 import { renderLossChart, type LossPoint } from '../../training/loss-chart.ts';
-import { assertFolderSafeMainTag, planForRun, samplePromptsFor } from '../../training/plan.ts';
+import { assertFolderSafeMainTag, planForRun } from '../../training/plan.ts';
+import { serializeInfoInput } from '../../training/info-input.ts';
 import { buildRunFolder } from '../../training/run-folder.ts';
+import { renderScoreChart } from '../../training/score-chart.ts';
 import {
-  galleryMessage,
   imageMessage,
   runStatusMessage,
   type RunStatus,
@@ -89,6 +105,28 @@ export interface TrainJobDeps {
   /** How often the run row is read for a cancel request (default 1 s). */
   cancelPollMs?: number;
   cancelGraceMs?: number;
+  /**
+   * The taggers for the likeness check (one session per model per process); null or a missing model: the check is
+   * said to be unavailable and the training goes on.
+   */
+  taggers?: Pick<TaggerPool, 'get'> | null;
+  /** Folded traits, outfits and dataset tag counts; read from the tagging tables when left out. */
+  epochInputs?: (project: ProjectRow) => Promise<EpochCheckProject>;
+  /** Sample every epoch for the vote (default true); off, the vote card offers the files alone. */
+  epochSamples?: boolean;
+  /** Overrides the guide's 10 epochs (short trial runs and tests); the plan and its checks follow. */
+  epochs?: number;
+}
+
+/** One tagger pool per models folder for the whole process (the train role shares it across runs). */
+const sharedPools = new Map<string, TaggerPool>();
+function sharedTaggerPool(modelsDir: string, log: Logger): TaggerPool {
+  let pool = sharedPools.get(modelsDir);
+  if (!pool) {
+    pool = createTaggerPool({ modelsDir, log });
+    sharedPools.set(modelsDir, pool);
+  }
+  return pool;
 }
 
 export const WORKER_STOPPED_MESSAGE =
@@ -104,8 +142,10 @@ export function trainDepsFromEnv(deps: {
   log: Logger;
   env: Record<string, string | undefined>;
   discord: DiscordPoster;
+  taggers?: TaggerPool | undefined;
 }): TrainJobDeps {
   const config = readConfig(['runtime', 'trainer'], deps.env);
+  const { MODELS_DIR } = readConfig(['tagger'], deps.env);
   const links =
     config.PUBLIC_URL && config.LINK_SECRET
       ? createLinkSigner({
@@ -139,6 +179,8 @@ export function trainDepsFromEnv(deps: {
     gpuMemoryGb: config.GPU_MEMORY_GB,
     links,
     workerName: hostname(),
+    epochSamples: config.TRAIN_EPOCH_SAMPLES !== 'off',
+    taggers: deps.taggers ?? sharedTaggerPool(resolve(MODELS_DIR), deps.log.child({ role: 'train' })),
   };
 }
 
@@ -308,6 +350,14 @@ class TrainingSession {
   private uploadLimit = effectiveUploadLimit(null);
   private startedAt = Date.now();
   private cancelRequested = false;
+  /** The epoch check's prompts and scoring context; null when sampling is off. */
+  private epochPlan: EpochCheckPlan | null = null;
+  private outputName = '';
+  private tagger: Promise<Tagger | null> | null = null;
+  /** Why the likeness check is unavailable, once known. */
+  private checkUnavailable: string | null = null;
+  /** Outfit tags from the tagging step, listed in info.txt as toggles. */
+  private outfitTags: string[] = [];
 
   constructor(
     private readonly deps: TrainJobDeps,
@@ -452,6 +502,7 @@ class TrainingSession {
       strength: run.strength,
       locon: run.locon,
       samplePrompts: run.samplePrompts,
+      epochs: deps.epochs,
     };
     // Refuses a dataset that cannot train before anything is written.
     planForRun({ dataset, settings, baseModel, gpuMemoryGb: deps.gpuMemoryGb });
@@ -479,7 +530,30 @@ class TrainingSession {
 
     const outputName = `${asciiStem(folder.mainTag)}-${asciiStem(baseModel.name, 'model')}`;
     const outputDir = join(runDir, 'output');
-    const prompts = samplePromptsFor(run.samplePrompts);
+    this.outputName = outputName;
+    if (deps.epochSamples !== false) {
+      const inputs = await (deps.epochInputs ?? ((p: ProjectRow) => loadEpochCheckProject(db, p, this.log)))(
+        project,
+      );
+      this.epochPlan = planEpochCheck({
+        mainTag: folder.mainTag,
+        family: baseModel.tagStyle,
+        ownerPrompts: run.samplePrompts,
+        project: inputs,
+      });
+      this.outfitTags = inputs.outfits.map((outfit) => outfit.tag);
+      const warnings = this.epochPlan.warnings;
+      if (warnings.length > 0) {
+        this.queuePost('token budget warning', () =>
+          Promise.resolve({
+            body: { content: `⚠️ ${warnings.join('\n⚠️ ')}`.slice(0, 2000), allowed_mentions: { parse: [] } },
+          }),
+        );
+      }
+    } else {
+      this.checkUnavailable = 'sampling is turned off for this training';
+    }
+    const prompts = this.epochPlan?.samplePrompts ?? [];
     const config = buildTrainerConfig({
       plan,
       imageDir: folder.imageDir,
@@ -631,34 +705,10 @@ class TrainingSession {
         return;
       }
       case 'samplesReady': {
-        const paths = event.paths;
-        this.queuePost(`samples of epoch ${event.epoch}`, async () => {
-          const files = [];
-          for (const [index, path] of paths.slice(0, 10).entries()) {
-            const data = await readFile(path);
-            if (data.length > this.uploadLimit) continue;
-            files.push({
-              name: `sample-run${this.run.id}-e${event.epoch}-${index}.png`,
-              data,
-              contentType: 'image/png',
-              source: basename(path),
-            });
-          }
-          if (files.length === 0) return null;
-          return {
-            body: {
-              ...galleryMessage(
-                `**Samples after epoch ${event.epoch}** of ${this.run.baseModelName}`,
-                files.map((file) => ({
-                  name: file.name,
-                  description: this.run.samplePrompts[index(file.source)] ?? file.source,
-                })),
-              ),
-              allowed_mentions: { parse: [] },
-            },
-            files: files.map(({ name, data, contentType }) => ({ name, data, contentType })),
-          };
-        });
+        const check = this.epochPlan;
+        if (!check) return;
+        const { epoch, paths } = event;
+        this.queuePost(`samples of epoch ${epoch}`, () => this.epochSamples(check, epoch, [...paths]));
         return;
       }
       case 'started':
@@ -666,6 +716,131 @@ class TrainingSession {
       case 'sampleImage':
       case 'log':
         return;
+    }
+  }
+
+  /** Lazily loads this run's tagger; a missing model makes the check unavailable, never the training fail. */
+  private loadTagger(kind: TaggerKind): Promise<Tagger | null> {
+    this.tagger ??= (async () => {
+      if (!this.deps.taggers) {
+        this.checkUnavailable = 'no tagger is configured on this worker';
+        return null;
+      }
+      try {
+        return await this.deps.taggers.get(kind);
+      } catch (error) {
+        this.checkUnavailable = isUserError(error)
+          ? error.message
+          : `the tagger could not be loaded (${error instanceof Error ? error.message : String(error)})`;
+        this.log.warn({ err: error }, 'likeness check unavailable');
+        return null;
+      }
+    })();
+    return this.tagger;
+  }
+
+  /** One epoch's grid and likeness table, stored and posted in the thread. */
+  private async epochSamples(
+    check: EpochCheckPlan,
+    epoch: number,
+    paths: string[],
+  ): Promise<OutgoingMessage | null> {
+    const tagger = await this.loadTagger(check.taggerKind);
+    const totalEpochs = this.progress.totalEpochs ?? epoch;
+    const input = {
+      epoch,
+      title: `${this.project.characterName} on ${this.run.baseModelName}: epoch ${epoch}/${totalEpochs}`,
+      paths,
+      outputName: this.outputName,
+      plan: check,
+    };
+    let result;
+    try {
+      result = await checkEpoch({ ...input, tagger });
+    } catch (error) {
+      if (tagger === null) throw error;
+      // A tagger that breaks mid-run ends the check, not the training: the grids and the vote go on.
+      this.log.warn({ err: error }, 'the tagger failed on the samples; likeness check stopped');
+      this.checkUnavailable = `the tagger failed (${error instanceof Error ? error.message : String(error)})`;
+      this.tagger = Promise.resolve(null);
+      result = await checkEpoch({ ...input, tagger: null });
+    }
+    await saveEpochScores(this.deps.db, { runId: this.run.id, epoch, totalEpochs, scores: result.scores });
+    const table = result.scores
+      ? scoreTable(result.scores)
+      : `Likeness check unavailable: ${this.checkUnavailable ?? 'no samples could be read'}. The grid and the vote still work.`;
+    const content = `**Samples after epoch ${epoch}/${totalEpochs}** of ${this.run.baseModelName} (rows: prompts, columns: seeds)\n${table}`;
+    const name = `samples-run${this.run.id}-e${epoch}.png`;
+    return {
+      body: { content: content.slice(0, 2000), allowed_mentions: { parse: [] } },
+      files:
+        result.grid.length <= this.uploadLimit ? [{ name, data: result.grid, contentType: 'image/png' }] : [],
+    };
+  }
+
+  /**
+   * Keeps every epoch's file for the vote (under the delivery folder, so the bot can deliver the chosen one), saves
+   * what info.txt needs, and posts the vote card.
+   */
+  private async offerEpochs(
+    outputDir: string,
+    deliveryDir: string,
+    deliveredPath: string,
+    totalEpochs: number,
+    infoInput: InfoTxtInput,
+  ): Promise<void> {
+    const { db, poster } = this.deps;
+    const epochsDir = join(deliveryDir, 'epochs');
+    await mkdir(epochsDir, { recursive: true });
+    for (const name of await readdir(outputDir).catch(() => [] as string[])) {
+      const epoch = checkpointEpoch(name, this.outputName, totalEpochs);
+      if (epoch === null || epoch === totalEpochs) continue;
+      const kept = join(epochsDir, name);
+      await rename(join(outputDir, name), kept).catch(async () => {
+        await copyFile(join(outputDir, name), kept);
+        await rm(join(outputDir, name), { force: true });
+      });
+      await setEpochFile(db, { runId: this.run.id, epoch, totalEpochs, filePath: kept });
+    }
+    await setEpochFile(db, { runId: this.run.id, epoch: totalEpochs, totalEpochs, filePath: deliveredPath });
+    await writeFile(
+      join(deliveryDir, 'info-input.json'),
+      serializeInfoInput(infoInput, this.epochPlan?.planned.map((p) => p.prompt) ?? []),
+      'utf8',
+    );
+    const epochs = await listEpochs(db, this.run.id);
+    const scored = epochs.map((row) => ({ epoch: row.epoch, scores: row.scores }));
+    await poster.post(this.channelId, {
+      body: epochVoteCard({
+        runId: this.run.id,
+        characterName: this.project.characterName,
+        baseModelName: this.run.baseModelName,
+        ownerId: this.project.ownerId,
+        epochs: scored,
+        tally: scored.map(({ epoch }) => ({ epoch, votes: 0 })),
+        leading: null,
+        checkUnavailable: scored.every((row) => row.scores === null),
+      }) as unknown as RESTPostAPIChannelMessageJSONBody,
+      files: await this.scoreChartFile(scored.flatMap((row) => (row.scores ? [row.scores] : []))),
+    });
+  }
+
+  /** The likeness chart across epochs for the vote card; nothing when no epoch was scored. */
+  private async scoreChartFile(
+    scores: EpochScores[],
+  ): Promise<Array<{ name: string; data: Buffer; contentType: string }>> {
+    if (scores.length === 0) return [];
+    try {
+      const data = await renderScoreChart(
+        scores,
+        `${this.project.characterName} on ${this.run.baseModelName}: likeness check per epoch`,
+      );
+      return data.length <= this.uploadLimit
+        ? [{ name: `likeness-run${this.run.id}.png`, data, contentType: 'image/png' }]
+        : [];
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not draw the likeness chart');
+      return [];
     }
   }
 
@@ -704,14 +879,14 @@ class TrainingSession {
       await copyFile(modelPath, deliveredPath);
       await rm(modelPath, { force: true });
     });
-    const info = buildInfoTxt({
+    const infoInput: InfoTxtInput = {
       characterName: project.characterName,
       notes: formatNotes(project.notes),
       mainTag:
         config.config.metadata_trigger_phrase === undefined
           ? project.mainTag
           : String(config.config.metadata_trigger_phrase),
-      outfitTags: [],
+      outfitTags: this.outfitTags,
       toggleTags: [],
       reinforcementTags: [],
       plan,
@@ -719,51 +894,27 @@ class TrainingSession {
       sdScriptsOptions: config.config,
       file: { name: fileName, sizeBytes, sha256 },
       trainedAt: new Date().toISOString(),
-    });
+    };
+    const info = buildInfoTxt(infoInput);
     await writeFile(join(deliveryDir, 'info.txt'), info, 'utf8');
 
     this.show('delivering');
-    const infoFile = { name: 'info.txt', data: Buffer.from(info, 'utf8'), contentType: 'text/plain' };
     const headline = `✅ **${project.characterName}** on **${baseModel.name}** is trained: \`${fileName}\`, ${formatBytes(sizeBytes)}, LR ${formatScientific(plan.learningRate.value)}, ${plan.totalSteps.value.steps} steps.\nSHA-256 \`${sha256}\``;
-    let message: OutgoingMessage;
-    let note: string;
-    if (sizeBytes <= this.uploadLimit) {
-      message = {
-        body: { content: headline, allowed_mentions: { parse: [] } },
-        files: [
-          { name: fileName, data: await readFile(deliveredPath), contentType: 'application/octet-stream' },
-          infoFile,
-        ],
-      };
-      note = 'The model and info.txt are attached below.';
-    } else if (deps.links) {
-      const link = deps.links.sign(`${relativeDir}/${fileName}`);
-      const until = `<t:${Math.floor(link.expiresAt.getTime() / 1000)}:f>`;
-      message = {
-        body: {
-          content: `${headline}\nIt is larger than this server's upload limit (${formatBytes(this.uploadLimit)}), so here is a download link, valid until ${until}.`,
-          components: [
-            {
-              type: 1,
-              components: [{ type: 2, style: 5, label: `Download ${fileName}`.slice(0, 80), url: link.url }],
-            },
-          ],
-          allowed_mentions: { parse: [] },
-        },
-        files: infoFile.data.length <= this.uploadLimit ? [infoFile] : [],
-      };
-      note = 'The download link and info.txt are below.';
-    } else {
-      message = {
-        body: {
-          content: `${headline}\nIt is larger than this server's upload limit (${formatBytes(this.uploadLimit)}) and Kiln has no public download address (the operator sets PUBLIC_URL and LINK_SECRET), so it cannot be shared here. The file is on the GPU worker at \`${deliveredPath}\`; compare its SHA-256 when you copy it.`,
-          allowed_mentions: { parse: [] },
-        },
-        files: infoFile.data.length <= this.uploadLimit ? [infoFile] : [],
-      };
-      note = 'The model is too large to attach and no download address is configured; see below.';
-    }
+    const { message, note } = await modelDeliveryMessage({
+      headline,
+      fileName,
+      filePath: deliveredPath,
+      relativePath: `${relativeDir}/${fileName}`,
+      sizeBytes,
+      infoText: info,
+      uploadLimit: this.uploadLimit,
+      links: deps.links,
+    });
     await deps.poster.post(this.channelId, message);
+    await this.offerEpochs(dirname(modelPath), deliveryDir, deliveredPath, plan.epochs.value, {
+      ...infoInput,
+      file: { name: fileName, sizeBytes, sha256 },
+    }).catch((error: unknown) => this.log.warn({ err: error }, 'could not post the epoch vote card'));
     return {
       outcome: {
         state: 'succeeded',
@@ -789,10 +940,4 @@ class TrainingSession {
     this.log.info({ state: outcome.state, errorCode: outcome.errorCode }, 'training run ended');
     return { runId: this.run.id, state: finished?.state ?? outcome.state };
   }
-}
-
-/** `…_e000003_01_…` → 1: which prompt a sample file shows. */
-function index(fileName: string): number {
-  const match = /_e?\d{6,}_(\d{2,})_/.exec(fileName);
-  return match ? Number(match[1]) : -1;
 }

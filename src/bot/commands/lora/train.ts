@@ -2,7 +2,13 @@ import { PLAN_DEFAULTS, type Preset } from '../../../core/training/plan.ts';
 import { createTrainingPlan, setPlanMessage } from '../../../db/repositories/training.ts';
 import { parseStrength } from '../../../training/plan.ts';
 import type { Subcommand } from '../../handler-types.ts';
-import { assertCanEdit, autocompleteProject, PROJECT_OPTION, resolveProject } from '../../project-access.ts';
+import {
+  assertCanEdit,
+  autocompleteProject,
+  PROJECT_OPTION,
+  resolveProject,
+  withProjectOption,
+} from '../../project-access.ts';
 import { ensureProjectThread } from '../../project-thread.ts';
 import { computePlans, renderPlanCard, storePlanned } from '../../train-plan.ts';
 import { rememberUploadLimitOf } from '../../upload-limit.ts';
@@ -21,35 +27,33 @@ export function splitModelNames(text: string | null): string[] {
 export const train: Subcommand = {
   name: 'train',
   build: (sub) =>
-    sub
-      .setName('train')
-      .setDescription("Show the guide's training plan for the finalized dataset, with Start, Edit and Cancel")
-      .addStringOption((option) =>
-        option
-          .setName(PROJECT_OPTION)
-          .setDescription('Project (implied inside its thread)')
-          .setAutocomplete(true),
-      )
-      .addStringOption((option) =>
-        option
-          .setName(BASE_MODEL_OPTION)
-          .setDescription('Base model(s) from the worker’s list, comma-separated for one LoRA each')
-          .setAutocomplete(true),
-      )
-      .addStringOption((option) =>
-        option
-          .setName('preset')
-          .setDescription('full: 768 (default) · trash-tier: 512, quick')
-          .addChoices({ name: 'full (768)', value: 'full' }, { name: 'trash-tier (512)', value: 'trash' }),
-      )
-      .addNumberOption((option) =>
-        option
-          .setName('strength')
-          .setDescription('S in L = S/(R·E·I): 1.1 by default, 1.2+ for characters the model barely knows'),
-      )
-      .addBooleanOption((option) =>
-        option.setName('locon').setDescription('Also train the conv layers (LoCon, conv dim/alpha 32)'),
-      ),
+    withProjectOption(
+      sub
+        .setName('train')
+        .setDescription(
+          "Show the guide's training plan for the finalized dataset, with Start, Edit and Cancel",
+        )
+        .addStringOption((option) =>
+          option
+            .setName(BASE_MODEL_OPTION)
+            .setDescription('Base model(s) from the worker’s list, comma-separated for one LoRA each')
+            .setAutocomplete(true),
+        )
+        .addStringOption((option) =>
+          option
+            .setName('preset')
+            .setDescription('full: 768 (default) · trash-tier: 512, quick')
+            .addChoices({ name: 'full (768)', value: 'full' }, { name: 'trash-tier (512)', value: 'trash' }),
+        )
+        .addNumberOption((option) =>
+          option
+            .setName('strength')
+            .setDescription('S in L = S/(R·E·I): 1.1 by default, 1.2+ for characters the model barely knows'),
+        )
+        .addBooleanOption((option) =>
+          option.setName('locon').setDescription('Also train the conv layers (LoCon, conv dim/alpha 32)'),
+        ),
+    ),
   acknowledge: 'ephemeral',
   async run(interaction, { db, client, jobs, training }) {
     const project = await resolveProject(db, interaction, interaction.options.getString(PROJECT_OPTION));
