@@ -1,11 +1,16 @@
 import { buildCaption, captionTags } from '../core/captions/index.ts';
 import type { TagStyle } from '../core/training/plan.ts';
+import { isUserError } from '../core/errors.ts';
+import type { Db } from '../db/client.ts';
+import type { ProjectRow } from '../db/schema/index.ts';
+import { datasetCaptions } from '../tagging/captions.ts';
 import type { DatasetEntry } from './dataset.ts';
 
 /**
- * The one place training captions come from. Until the tagging step stores captions in Postgres, they are built
- * from each post's e621 tags in pika's category order with the main tag first (keep_tokens = 1 keeps it in place
- * while the rest shuffle). The tagging work replaces the source here, per base-model tag style.
+ * The one place training captions come from: the tagging step's captions for the base model's family (main
+ * tag first, folds, outfits, drops and edits applied). A dataset that was never auto-tagged (no tagger models
+ * installed, say) still trains on captions built from each post's e621 tags in pika's category order, main
+ * tag first (keep_tokens = 1 keeps it in place while the rest shuffle).
  */
 
 /** e621 framing tags that stop being true once an image is cut down to a head crop. */
@@ -43,4 +48,30 @@ export function captionsForDataset(
     captions.set(entry.name, caption);
   }
   return captions;
+}
+
+/** Captions for the run folder: from tagging when the project was tagged, else from the e621 tags. */
+export async function trainingCaptions(
+  db: Db,
+  project: Pick<ProjectRow, 'id' | 'mainTag'>,
+  entries: readonly DatasetEntry[],
+  tagStyle: TagStyle,
+): Promise<Map<string, string>> {
+  try {
+    const tagged = await datasetCaptions(db, project.id, tagStyle);
+    const captions = new Map(tagged.map((row) => [row.name, row.caption]));
+    // Entries tagging has not seen (an image kept after the last autotag) fall back to their e621 tags.
+    const missing = entries.filter((entry) => !captions.has(entry.name));
+    if (missing.length > 0) {
+      for (const [name, caption] of captionsForDataset(missing, { mainTag: project.mainTag, tagStyle })) {
+        captions.set(name, caption);
+      }
+    }
+    return captions;
+  } catch (error) {
+    if (isUserError(error) && error.code === 'not-tagged') {
+      return captionsForDataset(entries, { mainTag: project.mainTag, tagStyle });
+    }
+    throw error;
+  }
 }

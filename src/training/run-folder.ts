@@ -6,7 +6,7 @@ import { getReplacement } from '../db/repositories/pruning.ts';
 import type { ProjectRow } from '../db/schema/index.ts';
 import { imageInput } from '../storage/image-source.ts';
 import { materializeRunFolder, type MaterializedFolder } from '../trainer/materialize.ts';
-import { captionMainTag, captionsForDataset } from './captions.ts';
+import { captionMainTag, trainingCaptions } from './captions.ts';
 import type { TrainingDataset } from './dataset.ts';
 
 /**
@@ -52,10 +52,7 @@ export async function buildRunFolder(input: RunFolderInput): Promise<RunFolder> 
       sources.set(entry.candidateId, path);
     }
     const mainTag = captionMainTag(input.project.mainTag);
-    const captions = captionsForDataset(dataset.entries, {
-      mainTag: input.project.mainTag,
-      tagStyle: input.tagStyle,
-    });
+    const captions = await trainingCaptions(db, input.project, dataset.entries, input.tagStyle);
     const folder = await materializeRunFolder({
       runDir: input.runDir,
       mainTag,

@@ -26,6 +26,8 @@ import {
 import { createDiscordPoster } from '../../src/notify/discord-rest.ts';
 import { openRedis } from '../../src/queue/connection.ts';
 import { datasetCaptions } from '../../src/tagging/captions.ts';
+import { trainingCaptions } from '../../src/training/captions.ts';
+import { loadTrainingDataset } from '../../src/training/dataset.ts';
 import { createJobHandlers } from '../../src/worker/handlers.ts';
 import { createTaggerPool, type TaggerPool } from '../../src/worker/jobs/autotag.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/worker/runtime.ts';
@@ -449,6 +451,11 @@ describe('tagging with friends: autotag, votes, outfits, doubtful tags, coverage
     expect(forTraining[1]!.kind).toBe('headshot');
     expect(forTraining[1]!.cropId).toBe(stored[1]!.cropId);
     expect(forTraining[1]!.caption).toContain('headshot portrait');
+
+    // The run folder takes exactly these captions (not the e621 fallback) once the project is tagged.
+    const dataset = await loadTrainingDataset(h.database.db, project);
+    const runCaptions = await trainingCaptions(h.database.db, project, dataset.entries, 'e621');
+    expect(runCaptions).toEqual(e621);
   });
 
   it('flags images tagged watermark or speech bubble for clean-up, and none of the clean ones', async () => {
