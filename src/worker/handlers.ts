@@ -7,7 +7,12 @@ import type { DiscordPoster } from '../notify/discord-rest.ts';
 import type { WorkerRole } from '../queue/contracts.ts';
 import { createFetchReporter, projectThreadFinder } from './fetch-reporter.ts';
 import { createFetchHandler } from './jobs/fetch.ts';
-import { autotagDepsFromEnv, createAutotagHandler, createTaggerPool, type TaggerPool } from './jobs/autotag.ts';
+import {
+  autotagDepsFromEnv,
+  createAutotagHandler,
+  createTaggerPool,
+  type TaggerPool,
+} from './jobs/autotag.ts';
 import { trainDepsFromEnv, createTrainHandler, recoverStaleRuns } from './jobs/train.ts';
 import type { JobHandler, JobHandlers } from './runtime.ts';
 

@@ -177,9 +177,7 @@ describe('pruning with friends', () => {
     expect(textOf(preview)).toContain('150,0 300×320');
     const previewMeta = await sharp(preview.attachments[0]!.data).metadata();
     expect([previewMeta.width, previewMeta.height]).toEqual([300, 320]);
-    expect((await h.database.db.select().from(crops).where(eq(crops.id, crop.id)))[0]!.confirmed).toBe(
-      false,
-    );
+    expect((await h.database.db.select().from(crops).where(eq(crops.id, crop.id)))[0]!.confirmed).toBe(false);
 
     const saved = await h.discord.user(carol).button(preview, `crop@1:${crop.id}:save`);
     await saved.waitForOriginal((m) => textOf(m).includes('Saved the headshot crop'));
