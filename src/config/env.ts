@@ -164,5 +164,13 @@ export function readConfig<const N extends SectionName>(
   return result as ConfigFor<N>;
 }
 
+/**
+ * The process environment, for code that hands it on to section readers (the worker passes it to each
+ * role's `readConfig`); reading it stays in this module.
+ */
+export function processEnvironment(): Record<string, string | undefined> {
+  return process.env;
+}
+
 /** Variables that must never be printed. */
 export const SECRET_KEYS = ['DISCORD_TOKEN', 'E621_API_KEY', 'LINK_SECRET'] as const;

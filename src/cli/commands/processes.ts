@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ConfigError, readConfig, type SectionName } from '../../config/env.ts';
+import { ConfigError, readConfig, type SectionName, processEnvironment } from '../../config/env.ts';
 import { startBot, type RunningBot } from '../../bot/bot.ts';
 import { onShutdown, openServices } from '../../app/services.ts';
 import { openBotTraining } from '../../delivery/bot-training.ts';
@@ -25,7 +25,7 @@ function validateConfig(parts: readonly Part[]): void {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);
   }
-  if (wantsWorker) problems.push(...workerConfigProblems(process.env));
+  if (wantsWorker) problems.push(...workerConfigProblems(processEnvironment()));
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
 }
 
@@ -50,7 +50,7 @@ async function runProcesses(parts: readonly Part[]): Promise<void> {
       const workerDeps = {
         database: services.database,
         log: services.log,
-        env: process.env,
+        env: processEnvironment(),
         roles,
         discord: createDiscordPoster({ token: discord.DISCORD_TOKEN, apiUrl: discord.DISCORD_API_URL }),
         e621: e621 ?? undefined,
