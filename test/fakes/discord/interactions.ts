@@ -52,6 +52,18 @@ function base(state: FakeState, identity: InteractionIdentity) {
   };
 }
 
+/** The `data` of a slash command or its autocomplete: the same shape, the focused option aside. */
+function commandData(command: string, resolved: ResolvedInvocation) {
+  return {
+    id: resolved.commandId,
+    name: command,
+    type: ApplicationCommandType.ChatInput,
+    ...(resolved.guildId ? { guild_id: resolved.guildId } : {}),
+    ...(resolved.resolved ? { resolved: resolved.resolved } : {}),
+    options: resolved.options,
+  };
+}
+
 export function chatInputPayload(
   state: FakeState,
   identity: InteractionIdentity,
@@ -61,14 +73,7 @@ export function chatInputPayload(
   return {
     ...base(state, identity),
     type: InteractionType.ApplicationCommand,
-    data: {
-      id: resolved.commandId,
-      name: command,
-      type: ApplicationCommandType.ChatInput,
-      ...(resolved.guildId ? { guild_id: resolved.guildId } : {}),
-      ...(resolved.resolved ? { resolved: resolved.resolved } : {}),
-      options: resolved.options,
-    } as unknown as APIChatInputApplicationCommandGuildInteraction['data'],
+    data: commandData(command, resolved) as unknown as APIChatInputApplicationCommandGuildInteraction['data'],
   };
 }
 
@@ -81,14 +86,10 @@ export function autocompletePayload(
   return {
     ...base(state, identity),
     type: InteractionType.ApplicationCommandAutocomplete,
-    data: {
-      id: resolved.commandId,
-      name: command,
-      type: ApplicationCommandType.ChatInput,
-      ...(resolved.guildId ? { guild_id: resolved.guildId } : {}),
-      ...(resolved.resolved ? { resolved: resolved.resolved } : {}),
-      options: resolved.options,
-    } as unknown as APIApplicationCommandAutocompleteGuildInteraction['data'],
+    data: commandData(
+      command,
+      resolved,
+    ) as unknown as APIApplicationCommandAutocompleteGuildInteraction['data'],
   };
 }
 
