@@ -126,26 +126,33 @@ export async function loadImageStates(
   const ids = images.map((image) => image.candidateId);
   if (ids.length === 0) return [];
   const [votes, overrides, replaced] = await Promise.all([
+    // Counted in Postgres: at most four rows per image instead of one per friend and image.
     db
-      .select({ candidateId: pruneVotes.candidateId, choice: pruneVotes.choice })
+      .select({
+        candidateId: pruneVotes.candidateId,
+        choice: pruneVotes.choice,
+        count: sql<number>`count(*)::int`,
+      })
       .from(pruneVotes)
-      .where(inArray(pruneVotes.candidateId, ids)),
+      .where(inArray(pruneVotes.candidateId, ids))
+      .groupBy(pruneVotes.candidateId, pruneVotes.choice),
     db.select().from(pruneOverrides).where(inArray(pruneOverrides.candidateId, ids)),
     db
       .select({ candidateId: replacements.candidateId })
       .from(replacements)
       .where(inArray(replacements.candidateId, ids)),
   ]);
-  const choicesById = new Map<number, VoteChoice[]>();
-  for (const vote of votes) {
-    const list = choicesById.get(vote.candidateId) ?? [];
-    list.push(vote.choice);
-    choicesById.set(vote.candidateId, list);
+  const talliesById = new Map<number, Tally>();
+  for (const { candidateId, choice, count } of votes) {
+    const tally = talliesById.get(candidateId) ?? tallyVotes([]);
+    tally[choice] += count;
+    tally.total += count;
+    talliesById.set(candidateId, tally);
   }
   const overrideById = new Map(overrides.map((row) => [row.candidateId, row.decision]));
   const replacedIds = new Set(replaced.map((row) => row.candidateId));
   return images.map((image) => {
-    const tally = tallyVotes(choicesById.get(image.candidateId) ?? []);
+    const tally = talliesById.get(image.candidateId) ?? tallyVotes([]);
     const override = overrideById.get(image.candidateId) ?? null;
     return {
       ...image,
