@@ -1,4 +1,6 @@
-import { Events, type Client } from 'discord.js';
+import { DiscordjsError, DiscordjsErrorCodes, Events, type Client } from 'discord.js';
+import { UserError } from '../core/errors.ts';
+import { isServiceOutage } from './boundary.ts';
 import type { Db } from '../db/client.ts';
 import type { E621Client } from '../e621/client.ts';
 import { join } from 'node:path';
@@ -59,7 +61,12 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   );
 
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-  await client.login(options.token);
+  try {
+    await client.login(options.token);
+  } catch (error) {
+    await client.destroy();
+    throw loginProblem(error, options.apiUrl);
+  }
   await ready;
   log.info({ user: client.user?.tag }, 'bot ready');
 
@@ -72,4 +79,23 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       await client.destroy();
     },
   };
+}
+
+/** Why the bot could not log in, in one line the operator can act on (never the token itself). */
+function loginProblem(error: unknown, apiUrl: string | undefined): unknown {
+  const where = apiUrl ?? 'Discord';
+  if (error instanceof DiscordjsError && error.code === DiscordjsErrorCodes.TokenInvalid) {
+    return new UserError('service-unavailable', `${where} refused the bot token: check DISCORD_TOKEN.`);
+  }
+  if (
+    isServiceOutage(error) ||
+    (error instanceof Error &&
+      /fetch failed|ENOTFOUND|EAI_AGAIN/.test(`${error.message} ${String(error.cause)}`))
+  ) {
+    return new UserError(
+      'service-unavailable',
+      `Could not reach ${where} to log in (${(error as Error).message}). Check the network${apiUrl ? ' and DISCORD_API_URL' : ''}.`,
+    );
+  }
+  return error;
 }
