@@ -57,7 +57,10 @@ export interface AcquireOptions {
   maxShortSide: number;
   maxInputPixels?: number | undefined;
   downloadConcurrency?: number | undefined;
-  /** Images resized at once; one per core (each sharp job already uses its own thread). */
+  /**
+   * Images resized at once: one more than the cores, because each image also spends part of its time
+   * reading and writing files, during which another can use the core (measured in bench/acquire).
+   */
   processConcurrency?: number | undefined;
   signal?: AbortSignal | undefined;
   onEvent?: ((event: AcquireEvent) => void | Promise<void>) | undefined;
@@ -81,7 +84,7 @@ export async function acquireImages(
   options: AcquireOptions,
 ): Promise<AcquireResult[]> {
   const downloads = pLimit(options.downloadConcurrency ?? DEFAULT_DOWNLOAD_CONCURRENCY);
-  const processing = pLimit(options.processConcurrency ?? availableParallelism());
+  const processing = pLimit(options.processConcurrency ?? availableParallelism() + 1);
   // At most this many posts in flight, so temporary files never pile up ahead of the resizer.
   const inFlight = pLimit(downloads.concurrency + processing.concurrency);
   const stop = new AbortController();
