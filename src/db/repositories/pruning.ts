@@ -178,15 +178,6 @@ export async function getPruneImageWithProject(
   return row ? { image: toImage(row), project: row.project } : null;
 }
 
-export async function getPruneImage(db: Db, candidateId: number): Promise<PruneImage | null> {
-  const [row] = await db
-    .select(imageColumns)
-    .from(projectCandidates)
-    .innerJoin(posts, eq(posts.id, projectCandidates.postId))
-    .where(eq(projectCandidates.id, candidateId));
-  return row ? toImage(row) : null;
-}
-
 /**
  * Records a friend's vote in one round trip; a newer click (by Discord's time-ordered interaction id)
  * replaces it, an older one arriving late changes nothing. A headshot vote also opens the image's
