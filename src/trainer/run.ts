@@ -395,6 +395,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
       totalSteps = progress.totalSteps;
       if (progress.avrLoss !== null) lastLoss = progress.avrLoss;
       lossByStep.set(progress.step, progress.avrLoss);
+      releaseStdout(false);
       const stepEpoch = epochForStep(progress.step);
       emit({ type: 'progress', ...progress, epoch: stepEpoch, totalEpochs });
       if (progress.avrLoss !== null && Number.isNaN(progress.avrLoss) && nanAt === null) {
@@ -455,17 +456,58 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
     if (argparse?.[1] && argumentError === null) argumentError = argparse[1];
   };
 
+  // stdout can run ahead of stderr. A stdout line that closes an epoch (the next epoch's header, a checkpoint
+  // save) waits until stderr has reported that epoch's last step, so the epoch's loss is known and every event
+  // comes out in the order the trainer produced it.
+  let heldStdout: string[] = [];
+  let holdUntilStep: number | null = null;
+  const lossStepClosedBy = (line: string): number | null => {
+    const perEpoch = stepsPerEpoch();
+    if (perEpoch === null) return null;
+    const header = EPOCH_HEADER.exec(line);
+    if (header) return Number(header[1]) > 1 ? (Number(header[1]) - 1) * perEpoch : null;
+    const saving = SAVING.exec(line);
+    if (saving?.[1]) {
+      const name = saving[1].slice(saving[1].lastIndexOf('/') + 1);
+      const which = checkpointEpoch(name, options.outputName, totalEpochs ?? epoch ?? 0) ?? epoch;
+      return which ? which * perEpoch : null;
+    }
+    return null;
+  };
+  const onStdoutLine = (line: string): void => {
+    if (holdUntilStep === null) {
+      const step = lossStepClosedBy(line);
+      if (step !== null && !lossByStep.has(step)) holdUntilStep = step;
+    }
+    if (holdUntilStep !== null) heldStdout.push(line);
+    else handleLine('stdout', line);
+  };
+  const releaseStdout = (force: boolean): void => {
+    if (holdUntilStep === null || (!force && !lossByStep.has(holdUntilStep))) return;
+    holdUntilStep = null;
+    const lines = heldStdout;
+    heldStdout = [];
+    for (const line of lines) {
+      if (force) handleLine('stdout', line);
+      else onStdoutLine(line);
+    }
+  };
+
   const reader = (stream: 'stdout' | 'stderr') => {
     let buffer = '';
+    const take = (line: string): void => {
+      if (stream === 'stdout') onStdoutLine(line);
+      else handleLine(stream, line);
+    };
     return {
       push(chunk: string): void {
         buffer += chunk;
         const parts = buffer.split(/\r\n|\r|\n/);
         buffer = parts.pop() ?? '';
-        for (const part of parts) handleLine(stream, part);
+        for (const part of parts) take(part);
       },
       end(): void {
-        if (buffer !== '') handleLine(stream, buffer);
+        if (buffer !== '') take(buffer);
         buffer = '';
       },
     };
@@ -487,8 +529,10 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
   subprocess.stderr?.on('data', (chunk: string) => err.push(chunk));
 
   const result = await subprocess;
-  out.end();
   err.end();
+  out.end();
+  // Nothing more will come on stderr: whatever stdout held back goes through now, in order.
+  releaseStdout(true);
   options.signal?.removeEventListener('abort', onAbort);
   // accelerate can exit before its Python child: wait for the whole group.
   if (pgid !== undefined) {

@@ -207,6 +207,29 @@ describe('runTraining against the fake sd-scripts', () => {
     expect(new Set(outcome.epochs.map((e) => e.averageLoss)).size).toBe(3);
   });
 
+  it('keeps events in order with each epoch’s loss when stderr arrives long after stdout', async () => {
+    const run = await freshRun({ count: 4, samplePrompts: [{ prompt: 'krystal', seeds: [1, 2] }] });
+    const [node, , ...launchArgs] = FAKE_LAUNCHER;
+    const { events, result } = start(
+      run,
+      { KILN_FAKE_LAG_STREAM: 'stderr' },
+      { launcher: [node!, join(FAKE_SD_SCRIPTS_DIR, 'lagging-accelerate.js'), ...launchArgs] },
+    );
+    const outcome = await result;
+    if (outcome.status !== 'succeeded') throw new Error(`${outcome.status}: ${JSON.stringify(outcome)}`);
+    const perEpoch = outcome.totalSteps! / 3;
+    const lossAt = (step: number): number | null | undefined =>
+      events.find((e): e is ProgressEvent => e.type === 'progress' && e.step === step)?.avrLoss;
+    expect(outcome.epochs).toEqual(
+      [1, 2, 3].map((epoch) => ({ epoch, averageLoss: lossAt(epoch * perEpoch) })),
+    );
+    expect(outcome.epochs.every((e) => typeof e.averageLoss === 'number')).toBe(true);
+    const order = events.flatMap((e) =>
+      e.type === 'epochEnd' ? [`end:${e.epoch}`] : e.type === 'checkpointSaved' ? [`saved:${e.epoch}`] : [],
+    );
+    expect(order).toEqual(['end:1', 'saved:1', 'end:2', 'saved:2', 'end:3', 'saved:3']);
+  });
+
   it('colours each sample by its prompt text (the fake colour rule)', async () => {
     const run = await freshRun({ samplePrompts: [{ prompt: 'krystal', seeds: [1] }] });
     const outcome = await start(run).result;
