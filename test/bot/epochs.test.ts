@@ -14,6 +14,7 @@ import type { EpochCheckProject } from '../../src/training/epoch-check.ts';
 import { createTaggerPool, type TaggerPool } from '../../src/worker/jobs/autotag.ts';
 import { customIds, textOf, type FakeChannel, type FakeMessage } from '../fakes/discord/index.ts';
 import { generateTinyTagger } from '../fakes/tagger/index.ts';
+import { press } from '../helpers/press.ts';
 import { startBotHarness, type BotHarness } from '../helpers/bot-harness.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { given } from '../helpers/given.ts';
@@ -97,17 +98,6 @@ async function finalizedProject(
   }
   await freezeDataset(h.database.db, project.id, alice.id);
   return { project: (await getProject(h.database.db, project.id))!, thread };
-}
-
-async function press(
-  h: BotHarness,
-  user: typeof alice,
-  message: FakeMessage,
-  customId: string,
-): Promise<string> {
-  const result = await h.discord.user(user).button(message, customId);
-  const answer = await result.waitForOriginal((m) => m.content.length > 0, 20_000);
-  return answer.content;
 }
 
 /** `/lora train`, Start on the plan card, and the run it queued. */

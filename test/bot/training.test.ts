@@ -13,6 +13,7 @@ import { freezeDataset, setOverride } from '../../src/db/repositories/pruning.ts
 import { claimRun, getTrainingRun, runsOfPlan } from '../../src/db/repositories/training.ts';
 import type { ProjectRow } from '../../src/db/schema/index.ts';
 import { buttons, customIds, textOf, type FakeChannel, type FakeMessage } from '../fakes/discord/index.ts';
+import { press } from '../helpers/press.ts';
 import { startBotHarness, type BotHarness } from '../helpers/bot-harness.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { given } from '../helpers/given.ts';
@@ -134,17 +135,6 @@ function planCard(h: BotHarness, thread: FakeChannel): FakeMessage {
 
 function planIdOf(card: FakeMessage): number {
   return Number(/plan@1:(\d+):start/.exec(customIds(card).join(' '))![1]);
-}
-
-async function press(
-  h: BotHarness,
-  user: typeof alice,
-  message: FakeMessage,
-  customId: string,
-): Promise<string> {
-  const result = await h.discord.user(user).button(message, customId);
-  const answer = await result.waitForOriginal((m) => m.content.length > 0, 20_000);
-  return answer.content;
 }
 
 /** Start on the plan card once it offers it (the worker redraws the card just after a run ends). */
