@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
- * The sd-scripts facts Kiln writes configs against, read from the shared reference files
- * (`sd-scripts-options.tsv`: every option the two training scripts' argparse parsers accept;
- * `sd-scripts-dataset-config.md`: the dataset TOML keys by level), so configs can be checked against what
- * sd-scripts really accepts rather than against a copy kept here.
+ * The sd-scripts facts Kiln writes configs against, read from two tables taken from sd-scripts' own parsers
+ * (`options.tsv`: every option the training scripts' argparse parsers accept; `dataset-keys.tsv`: the dataset
+ * TOML keys by level), so configs are checked against what sd-scripts really accepts. Each table names the
+ * sd-scripts commit it describes.
  */
 
 export type OptionKind = 'flag' | 'str' | 'path' | 'int' | 'float' | 'int_or_float';
@@ -51,22 +51,20 @@ const KINDS: Record<string, OptionKind> = {
 
 export function parseOptionsTsv(text: string): Map<string, OptionSpec> {
   const options = new Map<string, OptionSpec>();
-  const rows = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+  const rows = dataRows(text);
   const header = rows.shift();
-  if (header?.split('\t')[0] !== 'option') throw new Error('sd-scripts-options.tsv: missing header row');
+  if (header?.split('\t')[0] !== 'option') throw new Error('options.tsv: missing header row');
   for (const row of rows) {
     const [option, type, defaultValue, appliesTo] = row.split('\t');
     if (!option?.startsWith('--') || type === undefined || appliesTo === undefined) {
-      throw new Error(`sd-scripts-options.tsv: cannot read row ${JSON.stringify(row)}`);
+      throw new Error(`options.tsv: cannot read row ${JSON.stringify(row)}`);
     }
     const base = type.split(/[\s(]/)[0] ?? '';
     const kind = KINDS[base];
-    if (!kind) throw new Error(`sd-scripts-options.tsv: unknown type ${JSON.stringify(type)} for ${option}`);
+    if (!kind) throw new Error(`options.tsv: unknown type ${JSON.stringify(type)} for ${option}`);
     const choices = /choices=(\S+)/.exec(type)?.[1]?.split('|') ?? null;
     if (appliesTo !== 'both' && appliesTo !== 'sdxl') {
-      throw new Error(
-        `sd-scripts-options.tsv: unknown applies_to ${JSON.stringify(appliesTo)} for ${option}`,
-      );
+      throw new Error(`options.tsv: unknown applies_to ${JSON.stringify(appliesTo)} for ${option}`);
     }
     options.set(option.slice(2), {
       name: option.slice(2),
@@ -80,18 +78,19 @@ export function parseOptionsTsv(text: string): Map<string, OptionSpec> {
   return options;
 }
 
-function datasetKind(typeText: string, line: string): DatasetValueKind {
-  const text = typeText.trim();
-  if (text.startsWith('int, or array of two ints')) return 'int-or-pair';
-  if (text.startsWith('array of two floats')) return 'float-pair';
-  if (text.startsWith('float or int')) return 'number';
-  if (text.startsWith('table')) return 'table';
-  const word = text.split(/[\s(]/)[0] ?? '';
-  if (word === 'int' || word === 'bool' || word === 'str' || word === 'float') return word;
-  throw new Error(`sd-scripts-dataset-config.md: unknown value type in ${JSON.stringify(line)}`);
-}
+const DATASET_KINDS: ReadonlySet<string> = new Set<DatasetValueKind>([
+  'int',
+  'bool',
+  'str',
+  'float',
+  'number',
+  'int-or-pair',
+  'float-pair',
+  'table',
+]);
 
-export function parseDatasetConfigMd(text: string): DatasetGroups {
+/** Reads `dataset-keys.tsv`: one row per key with its group (A–G), value kind and whether it is required. */
+export function parseDatasetKeysTsv(text: string): DatasetGroups {
   const groups: DatasetGroups = {
     A: new Map(),
     B: new Map(),
@@ -101,43 +100,37 @@ export function parseDatasetConfigMd(text: string): DatasetGroups {
     F: new Map(),
     G: new Map(),
   };
-  let current: keyof DatasetGroups | null = null;
-  for (const line of text.split(/\r?\n/)) {
-    const heading = /^\*\*([A-G])\. /.exec(line);
-    if (heading) {
-      current = heading[1] as keyof DatasetGroups;
-      continue;
+  const rows = dataRows(text);
+  if (rows.shift()?.split('\t')[0] !== 'group') throw new Error('dataset-keys.tsv: missing header row');
+  for (const row of rows) {
+    const [group, key, kind, required] = row.split('\t');
+    if (group === undefined || !(group in groups) || !key || !kind || !DATASET_KINDS.has(kind)) {
+      throw new Error(`dataset-keys.tsv: cannot read row ${JSON.stringify(row)}`);
     }
-    if (line.startsWith('## ')) current = null;
-    if (current === null) continue;
-    if (current === 'G') {
-      // "- subset-only: `image_dir` : str (REQUIRED), `conditioning_data_dir` : str (REQUIRED)"
-      for (const match of line.matchAll(/`(\w+)` : (\w+)( \(REQUIRED\))?/g)) {
-        const [, key, type, required] = match;
-        if (key && type)
-          groups.G.set(key, { key, kind: datasetKind(type, line), required: Boolean(required) });
-      }
-      continue;
-    }
-    const item = /^- `(\w+)` : (.*)$/.exec(line);
-    if (!item) continue;
-    const [, key, rest] = item;
-    if (!key || rest === undefined) continue;
-    groups[current].set(key, { key, kind: datasetKind(rest, line), required: rest.includes('REQUIRED') });
+    groups[group as keyof DatasetGroups].set(key, {
+      key,
+      kind: kind as DatasetValueKind,
+      required: required === 'true',
+    });
   }
   for (const [name, group] of Object.entries(groups)) {
-    if (group.size === 0) throw new Error(`sd-scripts-dataset-config.md: key group ${name} not found`);
+    if (group.size === 0) throw new Error(`dataset-keys.tsv: key group ${name} not found`);
   }
   return groups;
 }
 
-/** Reads both reference files from a folder (the repository's `../shared/reference`). */
+/** Non-empty lines that are not `#` comments (the files name their source in comments). */
+function dataRows(text: string): string[] {
+  return text.split(/\r?\n/).filter((line) => line.trim() !== '' && !line.startsWith('#'));
+}
+
+/** Reads both reference tables from a folder (the repository keeps them in `test/fixtures/sd-scripts`). */
 export async function loadSdScriptsReference(dir: string): Promise<SdScriptsReference> {
-  const [tsv, md] = await Promise.all([
-    readFile(join(dir, 'sd-scripts-options.tsv'), 'utf8'),
-    readFile(join(dir, 'sd-scripts-dataset-config.md'), 'utf8'),
+  const [options, datasetKeys] = await Promise.all([
+    readFile(join(dir, 'options.tsv'), 'utf8'),
+    readFile(join(dir, 'dataset-keys.tsv'), 'utf8'),
   ]);
-  return { options: parseOptionsTsv(tsv), dataset: parseDatasetConfigMd(md) };
+  return { options: parseOptionsTsv(options), dataset: parseDatasetKeysTsv(datasetKeys) };
 }
 
 function describe(value: unknown): string {

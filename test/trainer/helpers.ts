@@ -17,8 +17,8 @@ import {
 import type { SamplePrompt } from '../../src/core/training/outputs.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
-/** The shared reference folder sits beside the repository. */
-export const REFERENCE_DIR = resolve(REPO_ROOT, '../shared/reference');
+/** sd-scripts' option and dataset tables, kept with the other fixtures. */
+export const REFERENCE_DIR = join(REPO_ROOT, 'test/fixtures/sd-scripts');
 export const FAKE_SD_SCRIPTS_DIR = join(REPO_ROOT, 'test/fakes/sd-scripts');
 /** `accelerate launch --num_cpu_threads_per_process 1`, played by the fake launcher. */
 export const FAKE_LAUNCHER: readonly string[] = [

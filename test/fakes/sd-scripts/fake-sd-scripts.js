@@ -13,7 +13,8 @@ import sharp from 'sharp';
 import { parse as parseToml } from 'smol-toml';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const referenceDir = process.env.KILN_FAKE_SDS_REFERENCE_DIR ?? resolve(here, '../../../../shared/reference');
+// sd-scripts' option and dataset tables, kept in the repository beside the other fixtures.
+const referenceDir = process.env.KILN_FAKE_SDS_REFERENCE_DIR ?? resolve(here, '../../fixtures/sd-scripts');
 
 // ---------------------------------------------------------------------------------------------- output helpers
 
@@ -90,10 +91,15 @@ const str = (value) =>
 
 // ------------------------------------------------------------------------------------------- reference files
 
-function loadOptions() {
-  const rows = readFileSync(join(referenceDir, 'sd-scripts-options.tsv'), 'utf8')
+/** Lines of a reference table without blank lines and `#` comments, header row first. */
+function tableRows(file) {
+  return readFileSync(join(referenceDir, file), 'utf8')
     .split(/\r?\n/)
-    .filter(Boolean);
+    .filter((line) => line.trim() !== '' && !line.startsWith('#'));
+}
+
+function loadOptions() {
+  const rows = tableRows('options.tsv');
   rows.shift();
   const options = new Map();
   for (const row of rows) {
@@ -113,23 +119,13 @@ function loadOptions() {
 }
 
 function loadDatasetGroups() {
-  const text = readFileSync(join(referenceDir, 'sd-scripts-dataset-config.md'), 'utf8');
+  const rows = tableRows('dataset-keys.tsv');
+  rows.shift();
   const groups = {};
-  let current = null;
-  for (const line of text.split(/\r?\n/)) {
-    const heading = /^\*\*([A-G])\. /.exec(line);
-    if (heading) {
-      current = heading[1];
-      groups[current] = new Map();
-      continue;
-    }
-    if (line.startsWith('## ')) current = null;
-    if (!current) continue;
-    const pattern = current === 'G' ? /`(\w+)` : ([^,`]+)/g : /^- `(\w+)` : (.*)$/g;
-    for (const match of line.matchAll(pattern)) {
-      const [, key, type] = match;
-      groups[current].set(key, { key, type: type.trim(), required: type.includes('REQUIRED') });
-    }
+  for (const row of rows) {
+    const [group, key, type, required] = row.split('\t');
+    groups[group] ??= new Map();
+    groups[group].set(key, { key, type, required: required === 'true' });
   }
   return groups;
 }
@@ -346,26 +342,40 @@ function readConfigFile(path, options, sdxl) {
 
 // --------------------------------------------------------------------------------------- --dataset_config
 
+/** Whether a TOML value has a dataset key's kind (the kinds of dataset-keys.tsv). */
 function checkType(type, value) {
   const isInt = typeof value === 'bigint';
   const isFloat = typeof value === 'number';
-  if (type.startsWith('int, or array of two ints'))
-    return isInt || (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'bigint'));
-  if (type.startsWith('array of two floats'))
-    return (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      value.every((v) => typeof v === 'number' || typeof v === 'bigint')
-    );
-  if (type.startsWith('float or int')) return isInt || isFloat;
-  if (type.startsWith('table')) return value !== null && typeof value === 'object' && !Array.isArray(value);
-  const word = type.split(/[\s(]/)[0];
-  if (word === 'int') return isInt;
-  if (word === 'float') return isFloat;
-  if (word === 'bool') return typeof value === 'boolean';
-  if (word === 'str') return typeof value === 'string';
-  throw new Error(`fake: unknown dataset type ${type}`);
+  switch (type) {
+    case 'int-or-pair':
+      return (
+        isInt || (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'bigint'))
+      );
+    case 'float-pair':
+      return (
+        Array.isArray(value) &&
+        value.length === 2 &&
+        value.every((v) => typeof v === 'number' || typeof v === 'bigint')
+      );
+    case 'number':
+      return isInt || isFloat;
+    case 'table':
+      return value !== null && typeof value === 'object' && !Array.isArray(value);
+    case 'int':
+      return isInt;
+    case 'float':
+      return isFloat;
+    case 'bool':
+      return typeof value === 'boolean';
+    case 'str':
+      return typeof value === 'string';
+    default:
+      throw new Error(`fake: unknown dataset type ${type}`);
+  }
 }
+
+/** The word voluptuous names in "expected <type>" for a kind. */
+const TYPE_WORDS = { 'int-or-pair': 'int', 'float-pair': 'list', number: 'float', table: 'dict' };
 
 function merged(groups, names, extra = []) {
   const map = new Map();
@@ -387,7 +397,9 @@ function validateDataset(config, groups, maskedLoss) {
       const spec = allowed.get(key);
       if (!spec) problems.push(`extra keys not allowed @ ${path}['${key}']`);
       else if (!checkType(spec.type, value))
-        problems.push(`expected ${spec.type.split(/[\s(]/)[0]} for dictionary value @ ${path}['${key}']`);
+        problems.push(
+          `expected ${TYPE_WORDS[spec.type] ?? spec.type} for dictionary value @ ${path}['${key}']`,
+        );
     }
     for (const spec of allowed.values()) {
       if (spec.required && !(spec.key in table))
