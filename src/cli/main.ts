@@ -3,6 +3,7 @@ import { ConfigError, loadDotEnv } from '../config/env.ts';
 import { isUserError } from '../core/errors.ts';
 import { registerDeployCommands, registerInviteUrl } from './commands/deploy-commands.ts';
 import { registerFetch } from './commands/fetch.ts';
+import { registerHealthcheck } from './commands/healthcheck.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerModels } from './commands/models.ts';
 import { registerTag } from './commands/tag.ts';
@@ -22,6 +23,7 @@ const registrations: Array<(program: Command) => void> = [
   registerTrainingCommands,
   registerModels,
   registerTag,
+  registerHealthcheck,
 ];
 
 export function buildProgram(): Command {

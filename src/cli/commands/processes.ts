@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError, readConfig, type SectionName, processEnvironment } from '../../config/env.ts';
 import { startBot, type RunningBot } from '../../bot/bot.ts';
+import { startHeartbeat } from '../../app/health.ts';
 import { onShutdown, openServices } from '../../app/services.ts';
 import { openBotTraining } from '../../delivery/bot-training.ts';
 import { createE621Client, type E621Client } from '../../e621/client.ts';
@@ -87,12 +88,22 @@ async function runProcesses(parts: readonly Part[]): Promise<void> {
     await services.close();
     throw error;
   }
+  const stopHeartbeat = startHeartbeat(parts.join('+'), {
+    postgres: async () => void (await services.database.pool.query('select 1')),
+    redis: async () => void (await services.redis.ping()),
+    ...(bot ? { discord: async () => assertDiscordReady(bot) } : {}),
+  });
   onShutdown(services.log, async () => {
+    stopHeartbeat();
     await bot?.stop();
     await training?.close();
     await worker?.close();
     await services.close();
   });
+}
+
+function assertDiscordReady(bot: RunningBot): void {
+  if (!bot.client.isReady()) throw new Error('not connected to the Discord gateway');
 }
 
 export function registerProcesses(program: Command): void {
