@@ -9,41 +9,51 @@ import { TEST_REDIS_URL } from './helpers/redis.ts';
  */
 export default async function checkServices(): Promise<void> {
   process.stdout.write(`Kiln tests on Node ${process.version}\n`);
-  const missing = (await Promise.all([postgresProblem(), redisProblem()])).filter((line) => line !== null);
-  if (missing.length === 0) return;
-  process.stderr.write(
-    `kiln tests: ${missing.join('; ')}. Start them (bash .ci/run starts both) and run the tests again.\n`,
-  );
+  const problem = await missingServices(TEST_PG_ADMIN_URL, TEST_REDIS_URL);
+  if (problem === null) return;
+  process.stderr.write(`${problem}\n`);
   process.exit(1);
 }
 
-async function postgresProblem(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: TEST_PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
+/** One line naming each service that does not answer, or null when both do. */
+export async function missingServices(postgresUrl: string, redisUrl: string): Promise<string | null> {
+  const missing = (await Promise.all([postgresProblem(postgresUrl), redisProblem(redisUrl)])).filter(
+    (line) => line !== null,
+  );
+  if (missing.length === 0) return null;
+  return `kiln tests: ${missing.join('; ')}. Start them (bash .ci/run starts both) and run the tests again.`;
+}
+
+async function postgresProblem(url: string): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();
     await client.query('select 1');
     return null;
   } catch (error) {
-    return `PostgreSQL is not answering at 127.0.0.1:5432 as user postgres with trust auth (${reason(error)})`;
+    const { hostname, port, username } = new URL(url);
+    return `PostgreSQL is not answering at ${hostname}:${port} as user ${username} with trust auth (${reason(error)})`;
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
-async function redisProblem(): Promise<string | null> {
-  const redis = new Redis(TEST_REDIS_URL, {
+async function redisProblem(url: string): Promise<string | null> {
+  const redis = new Redis(url, {
     lazyConnect: true,
     connectTimeout: 3000,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  redis.on('error', () => undefined);
+  // ioredis rejects with "Connection is closed"; the socket's own error says why.
+  let socketError: unknown = null;
+  redis.on('error', (error) => (socketError ??= error));
   try {
     await redis.connect();
     await redis.ping();
     return null;
   } catch (error) {
-    return `Redis is not answering at 127.0.0.1:6379 (${reason(error)})`;
+    return `Redis is not answering at ${new URL(url).host} (${reason(socketError ?? error)})`;
   } finally {
     redis.disconnect();
   }
