@@ -146,12 +146,24 @@ describe('pruning with friends', () => {
 
   it('turns a headshot vote into a head crop whose box is set in a modal and previewed before saving', async () => {
     const target = images[2]!.candidateId;
-    await vote(alice, target, 'headshot');
+    const alicesVote = await vote(alice, target, 'headshot');
+    // The one who voted learns that the vote alone adds no image, and where the crop step is.
+    const hint = await alicesVote.waitForFollowUp((m) => m.content.includes('Headshot vote counted'));
+    expect(hint.content).toContain('once someone saves its crop box');
+    expect(hint.content).toContain('**More → Head crop**');
+    expect(hint.flags & 64).toBe(64);
     await vote(carol, target, 'headshot');
     const crop = await eventually(async () => {
       const rows = await h.database.db.select().from(crops).where(eq(crops.candidateId, target));
       expect(rows).toEqual([expect.objectContaining({ kind: 'headshot', box: null, confirmed: false })]);
       return rows[0]!;
+    });
+    // The board tells votes from saved crops, and says what to press.
+    await eventually(() => {
+      const text = textOf(h.discord.message(thread.id, board().id)!);
+      expect(text).toMatch(
+        /Headshots: \*\*\d+\*\* images? voted headshot · \*\*0\*\* headshot crops saved · \*\*1\*\* crops waiting for a box: press \*\*Crops\*\*/,
+      );
     });
 
     const list = await (
@@ -269,5 +281,13 @@ describe('pruning with friends', () => {
 
     const late = await vote(alice, images[7]!.candidateId, 'keep');
     await late.waitForFollowUp((m) => m.content.includes('was finalized'));
+    // After Finalize the board shows what made it in, not crops that can no longer be saved.
+    await eventually(() => {
+      const text = textOf(h.discord.message(thread.id, board().id)!);
+      expect(text).toContain('**Dataset finalized**');
+      expect(text).toContain('Headshots: **1** headshot crops in the dataset');
+      expect(text).not.toContain('waiting');
+      expect(text).not.toContain('press **Crops**');
+    });
   });
 });

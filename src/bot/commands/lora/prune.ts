@@ -1,6 +1,7 @@
-import { countBoard } from '../../../core/pruning/progress.ts';
+import { countBoard, countCrops } from '../../../core/pruning/progress.ts';
 import { UserError } from '../../../core/errors.ts';
 import {
+  cropsOfProject,
   imagesNotInGallery,
   listPruneImages,
   loadImageStates,
@@ -45,8 +46,17 @@ export const prune: Subcommand = {
     const { thread } = await ensureProjectThread(client, db, project);
 
     if (!project.boardMessageId) {
-      const states = await loadImageStates(db, project);
-      const board = await thread.send(boardMessage(project, countBoard(states.map((s) => s.verdict)), 0));
+      const [states, crops] = await Promise.all([
+        loadImageStates(db, project),
+        cropsOfProject(db, project.id),
+      ]);
+      const board = await thread.send(
+        boardMessage(
+          project,
+          countBoard(states.map((s) => s.verdict)),
+          countCrops(crops.map(({ crop }) => crop)),
+        ),
+      );
       await setBoardMessage(db, project.id, board.id);
     }
 
