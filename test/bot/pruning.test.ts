@@ -187,6 +187,9 @@ describe('pruning with friends', () => {
       .modalSubmit(`cropbox@1:${crop.id}`, { box: '25%, 0%, 50%, 40%' }, { channelId: thread.id });
     const preview = await submitted.waitForOriginal((m) => m.attachments.length > 0);
     expect(textOf(preview)).toContain('150,0 300×320');
+    // Trimming borders keeps nearly the whole picture: never offered for a head crop.
+    expect(customIds(preview)).toContain(`crop@1:${crop.id}:square`);
+    expect(customIds(preview)).not.toContain(`crop@1:${crop.id}:trim`);
     const previewMeta = await sharp(preview.attachments[0]!.data).metadata();
     expect([previewMeta.width, previewMeta.height]).toEqual([300, 320]);
     expect((await h.database.db.select().from(crops).where(eq(crops.id, crop.id)))[0]!.confirmed).toBe(false);
