@@ -205,7 +205,20 @@ describe('acquisition from Discord: /lora query, /lora preview, /lora fetch with
       'Saved: groups changed; blacklist changed; top n 300 → 10; max short side 2048 px → 512 px',
     );
     expect(text).toContain('`krystal, solo | krystal, solo_focus`');
-    expect(text).toMatch(/e621 search 1: `krystal solo order:score score:>=30 -animated[^`]* -sketch/);
+    // The answer stays short: a few blacklist groups and the searches' sizes; the rest is one click away.
+    expect(text).not.toContain('e621 search 1:');
+    expect(text).toMatch(/\*\*Blacklist:\*\* \d+ groups: `[^`]+` … and \d+ more/);
+    expect(text).toMatch(/2 e621 searches \(\d+\/40, \d+\/40 tags\); \*\*Show full query\*\*/);
+    expect(text.length).toBeLessThan(1200);
+    const details = await (
+      await h.discord.user(alice).button(saved, `querydetail@1:${project.id}`)
+    ).waitForOriginal((m) => textOf(m).includes('Full e621 query'));
+    expect(details.flags & 64).toBe(64);
+    expect(textOf(details)).toMatch(
+      /e621 search 1: `krystal solo order:score score:>=30 -animated[^`]* -sketch/,
+    );
+    expect(textOf(details)).toContain('e621 search 2: `krystal solo_focus');
+    expect(textOf(details)).toMatch(/\*\*Blacklist\*\* \(\d+ groups\): `[^`]*\bsketch\b/);
     const query = await storedQuery();
     expect(query.required).toEqual([
       ['krystal', 'solo'],
