@@ -2,7 +2,7 @@ import { PermissionFlagsBits } from 'discord.js';
 import sharp from 'sharp';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crops, pruneVotes, replacements } from '../../src/db/schema/index.ts';
+import { crops, projectCandidates, pruneVotes, replacements } from '../../src/db/schema/index.ts';
 import { getProject } from '../../src/db/repositories/projects.ts';
 import { loadImageStates } from '../../src/db/repositories/pruning.ts';
 import { customIds, textOf, type FakeChannel, type FakeMessage } from '../fakes/discord/index.ts';
@@ -292,5 +292,33 @@ describe('pruning with friends', () => {
       expect(text).not.toContain('waiting');
       expect(text).not.toContain('press **Crops**');
     });
+  });
+
+  it('says in the thread why a rank is missing from the galleries (#2 … #4 with no #3)', async () => {
+    const { project: other, thread: otherThread } = await given.project(h, alice, 'fox_mccloud', 'Fox');
+    const seeded = await given.images(h.database.db, h.dataDir, other.id, 5);
+    await h.database.db
+      .update(projectCandidates)
+      .set({
+        status: 'duplicate',
+        duplicateOf: seeded[1]!.postId,
+        duplicateKind: 'near',
+        duplicateDistance: 3,
+      })
+      .where(eq(projectCandidates.id, seeded[2]!.candidateId));
+    await h.database.db
+      .update(projectCandidates)
+      .set({ status: 'skipped', skipCode: 'corrupt', skipReason: 'corrupt image' })
+      .where(eq(projectCandidates.id, seeded[4]!.candidateId));
+    const started = await h.discord
+      .user(alice)
+      .slash('lora', { subcommand: 'prune', channelId: otherThread.id });
+    await started.waitForOriginal((m) => m.content.includes('Posted 3 images'));
+    const note = otherThread.messages.find((m) => m.content.includes("the fetch's ranks"));
+    expect(note?.content).toBe(
+      "Image numbers are the fetch's ranks by score; 2 ranks are not in the galleries:\n" +
+        '- #3: a near-duplicate of #2\n' +
+        '- #5: could not be stored (corrupt image)',
+    );
   });
 });
