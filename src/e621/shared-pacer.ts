@@ -5,8 +5,9 @@ import { createPacer, E621_MIN_INTERVAL_MS, type Pacer } from './pacer.ts';
 
 /**
  * e621 counts requests per account and address, not per process: the bot (previews, autocomplete, tag
- * checks) and the worker (fetches) must share one schedule. This pacer reserves request slots in Redis
+ * checks) and the worker (fetches) must share one schedule. This pacer claims request slots in Redis
  * under `kiln:e621:<user>`, so every Kiln process of one E621_USER takes turns on one clock (Redis's).
+ * Without Redis it falls back to pacing alone at half the rate, with a warning: slower, never faster.
  */
 
 /**
@@ -31,7 +32,7 @@ return 0
  */
 export const E621_SHARED_INTERVAL_MS = E621_MIN_INTERVAL_MS + 25;
 
-/** How long a reservation may take before Redis counts as unreachable for this request. */
+/** How long a claim may take before Redis counts as unreachable for this request. */
 const DEFAULT_REDIS_TIMEOUT_MS = 1000;
 
 export interface SharedPacerOptions {
