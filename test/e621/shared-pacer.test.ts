@@ -89,14 +89,16 @@ describe('one e621 schedule for every process of one E621_USER', () => {
 
   it('two pacers on one key (two processes) never hand out slots closer than the interval', async () => {
     const user = freshUser();
-    const a = createSharedPacer({ redis, user, minIntervalMs: 120 });
-    const b = createSharedPacer({ redis, user, minIntervalMs: 120 });
+    const a = createSharedPacer({ redis, user, minIntervalMs: 200 });
+    const b = createSharedPacer({ redis, user, minIntervalMs: 200 });
     const starts: number[] = [];
     await Promise.all(
       [a, b, a, b, a, b].map((pacer) => pacer.wait().then(() => starts.push(performance.now()))),
     );
     starts.sort((x, y) => x - y);
-    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(110);
+    // Redis hands out slots 200 ms apart on its clock; a start is seen here after the reply's trip through a
+    // busy event loop, which on a loaded test machine can shift it by tens of ms (not paced: ~0 ms apart).
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(150);
     expect(await redis.pttl(sharedPacerKey(user))).toBeGreaterThan(0);
   });
 
