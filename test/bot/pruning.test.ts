@@ -292,6 +292,12 @@ describe('pruning with friends', () => {
       expect(text).not.toContain('waiting');
       expect(text).not.toContain('press **Crops**');
     });
+    const cropList = await (
+      await h.discord.user(carol).button(board(), `board@1:${projectId}:crops:0`)
+    ).waitForOriginal((m) => textOf(m).includes('Crops'));
+    expect(textOf(cropList)).toContain('dataset finalized');
+    expect(textOf(cropList)).toContain('1 crops are in the dataset (1 headshots)');
+    expect(customIds(cropList).filter((id) => id.startsWith('crop@1:'))).toEqual([]);
   });
 
   it('says in the thread why a rank is missing from the galleries (#2 … #4 with no #3)', async () => {
