@@ -30,6 +30,29 @@ export async function cropPreviewMessage(
     .jpeg({ quality: 85 })
     .toBuffer();
   const name = `crop-${crop.id}.jpg`;
+  const buttons = new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder()
+      .setCustomId(cropId.encode({ cropId: crop.id, action: 'save' }))
+      .setLabel('Save crop')
+      .setStyle(ButtonStyle.Success),
+    new ButtonBuilder()
+      .setCustomId(cropId.encode({ cropId: crop.id, action: 'edit' }))
+      .setLabel('Edit box')
+      .setStyle(ButtonStyle.Secondary),
+    new ButtonBuilder()
+      .setCustomId(cropId.encode({ cropId: crop.id, action: 'square' }))
+      .setLabel('Suggest: top-centred square')
+      .setStyle(ButtonStyle.Secondary),
+  );
+  // Trimming borders keeps nearly the whole picture: a composition suggestion, never a headshot one.
+  if (crop.kind !== 'headshot') {
+    buttons.addComponents(
+      new ButtonBuilder()
+        .setCustomId(cropId.encode({ cropId: crop.id, action: 'trim' }))
+        .setLabel('Suggest: trim borders')
+        .setStyle(ButtonStyle.Secondary),
+    );
+  }
   const container = new ContainerBuilder()
     .addTextDisplayComponents(
       new TextDisplayBuilder().setContent(
@@ -39,26 +62,7 @@ export async function cropPreviewMessage(
     .addMediaGalleryComponents(
       new MediaGalleryBuilder().addItems(new MediaGalleryItemBuilder().setURL(`attachment://${name}`)),
     )
-    .addActionRowComponents(
-      new ActionRowBuilder<ButtonBuilder>().addComponents(
-        new ButtonBuilder()
-          .setCustomId(cropId.encode({ cropId: crop.id, action: 'save' }))
-          .setLabel('Save crop')
-          .setStyle(ButtonStyle.Success),
-        new ButtonBuilder()
-          .setCustomId(cropId.encode({ cropId: crop.id, action: 'edit' }))
-          .setLabel('Edit box')
-          .setStyle(ButtonStyle.Secondary),
-        new ButtonBuilder()
-          .setCustomId(cropId.encode({ cropId: crop.id, action: 'square' }))
-          .setLabel('Suggest: top-centred square')
-          .setStyle(ButtonStyle.Secondary),
-        new ButtonBuilder()
-          .setCustomId(cropId.encode({ cropId: crop.id, action: 'trim' }))
-          .setLabel('Suggest: trim borders')
-          .setStyle(ButtonStyle.Secondary),
-      ),
-    );
+    .addActionRowComponents(buttons);
   return {
     flags: MessageFlags.IsComponentsV2 as const,
     components: [container],

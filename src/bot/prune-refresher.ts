@@ -1,5 +1,5 @@
 import { Routes, type Client } from 'discord.js';
-import { countBoard } from '../core/pruning/progress.ts';
+import { countBoard, countCrops } from '../core/pruning/progress.ts';
 import type { Db } from '../db/client.ts';
 import { getProject } from '../db/repositories/projects.ts';
 import { cropsOfProject, galleryMessagesFor, loadImageStates } from '../db/repositories/pruning.ts';
@@ -57,9 +57,9 @@ export function createPruneRefresher(options: {
         loadImageStates(db, project),
         cropsOfProject(db, projectId),
       ]);
-      const pending = crops.filter(({ crop }) => !crop.confirmed).length;
+      const cropCounts = countCrops(crops.map(({ crop }) => crop));
       await client.rest.patch(Routes.channelMessage(project.threadId, project.boardMessageId), {
-        body: boardMessage(project, countBoard(states.map((state) => state.verdict)), pending),
+        body: boardMessage(project, countBoard(states.map((state) => state.verdict)), cropCounts),
       });
     },
     (error, projectId) => log.warn({ err: error, projectId }, 'could not refresh the pruning board'),

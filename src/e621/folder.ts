@@ -73,6 +73,8 @@ export interface FolderCounts {
   cached: number;
   resized: number;
   skipped: number;
+  /** Of `skipped`: left out by the filters among the top ranks (not part of `found`). */
+  skippedBeforeDownload: number;
   duplicates: number;
   kept: number;
 }
@@ -140,6 +142,7 @@ export async function fetchToFolder(options: FetchToFolderOptions): Promise<Fold
     cached: 0,
     resized: 0,
     skipped: 0,
+    skippedBeforeDownload: 0,
     duplicates: 0,
     kept: 0,
   };
@@ -159,6 +162,8 @@ export async function fetchToFolder(options: FetchToFolderOptions): Promise<Fold
     reason: s.reason,
   }));
   counts.skipped = skipped.length;
+  // The first `skippedBeforeDownload` entries of `skipped` are the filters' (never downloaded, not taken).
+  counts.skippedBeforeDownload = skipped.length;
 
   const previousTaken = new Map((previous?.taken ?? []).map((entry) => [entry.id, entry]));
   const previousDuplicates = new Map((previous?.duplicates ?? []).map((entry) => [entry.id, entry]));

@@ -49,7 +49,8 @@ export function createPacer(options: { minIntervalMs: number }): Pacer {
 export const E621_MIN_INTERVAL_MS = 1000;
 
 /**
- * The pacer every e621 client in this process shares unless told otherwise, so the bot's autocomplete,
+ * The pacer every e621 client in this process shares unless told otherwise (`kiln bot`, `kiln worker` and
+ * `kiln start` use the Redis-shared one of shared-pacer.ts instead, so processes take turns too): autocomplete,
  * previews and fetch jobs together stay under the limit.
  */
 export const processPacer: Pacer = createPacer({ minIntervalMs: E621_MIN_INTERVAL_MS });

@@ -5,6 +5,7 @@ import {
   TextDisplayBuilder,
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord.js';
+import { fetchTallyLine, tallyNumbers, type FetchTally } from '../core/query/fetch-tally.ts';
 import { describeReasons } from '../e621/collect.ts';
 import type { FetchPhase, FetchProgress, FetchSummary } from './jobs/fetch.ts';
 
@@ -35,16 +36,42 @@ function number(value: number): string {
   return value.toLocaleString('en-US');
 }
 
-/** `found 12 · downloaded 9 · …`, the counts both messages share. */
+const bold = (text: string): string => `**${text}**`;
+
+/** The job's numbers as the one fetch tally every summary uses (Discord and `kiln fetch`). */
+export function tallyOf(progress: FetchProgress, ready: number): FetchTally {
+  const pairs = isSummary(progress) ? progress.duplicatePairs : [];
+  const exact = pairs.filter((pair) => pair.kind === 'exact').length;
+  return {
+    taken: progress.found,
+    skippedBeforeDownload: progress.skippedBeforeDownload,
+    notStored: progress.notStored,
+    resized: progress.resized,
+    alreadyStored: progress.cached,
+    duplicates: { exact, near: progress.duplicates - exact },
+    ready,
+  };
+}
+
+function isSummary(progress: FetchProgress): progress is FetchSummary {
+  return progress.phase === 'done' && 'duplicatePairs' in progress;
+}
+
+/**
+ * While the job works: what is taken (and what the filters left out before it), then how far the
+ * images are: "10 taken of 12 matching (2 skipped before download) · 4 downloaded · 3 stored · 1 could not be stored".
+ */
 export function countsLine(progress: FetchProgress): string {
-  return [
-    `**${number(progress.found)}** found`,
+  const n = tallyNumbers(tallyOf(progress, 0));
+  const parts = [
+    `**${number(n.taken)}** taken of ${number(n.lookedAt)} matching` +
+      (n.skippedBeforeDownload > 0 ? ` (${number(n.skippedBeforeDownload)} skipped before download)` : ''),
     `**${number(progress.downloaded)}** downloaded`,
-    `**${number(progress.resized)}** resized`,
-    `**${number(progress.cached)}** already stored`,
-    `**${number(progress.skipped)}** skipped`,
-    `**${number(progress.duplicates)}** duplicates`,
-  ].join(' · ');
+    `**${number(n.stored)}** stored${n.alreadyStored > 0 ? ` (${number(n.alreadyStored)} already stored)` : ''}`,
+  ];
+  if (n.notStored > 0) parts.push(`**${number(n.notStored)}** could not be stored`);
+  if (progress.duplicates > 0) parts.push(`**${number(progress.duplicates)}** duplicates`);
+  return parts.join(' · ');
 }
 
 function v2(container: ContainerBuilder, mentionUsers: string[] = []): RESTPostAPIChannelMessageJSONBody {
@@ -108,8 +135,8 @@ export function fetchSummaryMessage(
   const link = (postId: number) => `[#${postId}](<${context.postUrl(postId)}>)`;
   const head = [
     `## Fetched · ${clip(context.characterName, 80)}`,
-    `**${number(summary.kept)}** images are ready for pruning: \`/lora prune\` posts them for everyone to vote.`,
-    countsLine(summary),
+    fetchTallyLine(tallyOf(summary, summary.kept), { strong: bold }),
+    `\`/lora prune\` posts the ${number(summary.kept)} ready images for everyone to vote.`,
     summary.groups
       .map(
         (group) =>

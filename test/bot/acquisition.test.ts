@@ -205,7 +205,20 @@ describe('acquisition from Discord: /lora query, /lora preview, /lora fetch with
       'Saved: groups changed; blacklist changed; top n 300 → 10; max short side 2048 px → 512 px',
     );
     expect(text).toContain('`krystal, solo | krystal, solo_focus`');
-    expect(text).toMatch(/e621 search 1: `krystal solo order:score score:>=30 -animated[^`]* -sketch/);
+    // The answer stays short: a few blacklist groups and the searches' sizes; the rest is one click away.
+    expect(text).not.toContain('e621 search 1:');
+    expect(text).toMatch(/\*\*Blacklist:\*\* \d+ groups: `[^`]+` … and \d+ more/);
+    expect(text).toMatch(/2 e621 searches \(\d+\/40, \d+\/40 tags\); \*\*Show full query\*\*/);
+    expect(text.length).toBeLessThan(1200);
+    const details = await (
+      await h.discord.user(alice).button(saved, `querydetail@1:${project.id}`)
+    ).waitForOriginal((m) => textOf(m).includes('Full e621 query'));
+    expect(details.flags & 64).toBe(64);
+    expect(textOf(details)).toMatch(
+      /e621 search 1: `krystal solo order:score score:>=30 -animated[^`]* -sketch/,
+    );
+    expect(textOf(details)).toContain('e621 search 2: `krystal solo_focus');
+    expect(textOf(details)).toMatch(/\*\*Blacklist\*\* \(\d+ groups\): `[^`]*\bsketch\b/);
     const query = await storedQuery();
     expect(query.required).toEqual([
       ['krystal', 'solo'],
@@ -228,6 +241,9 @@ describe('acquisition from Discord: /lora query, /lora preview, /lora fetch with
     expect(text).toContain('Group 2 `krystal, solo_focus`: **1** post\n');
     expect(text).toContain('**12** of 14 posts seen pass the filters; a fetch would take **10** (top N 10)');
     expect(text).toContain('Score at rank 10: **930**');
+    expect(text).toContain(
+      'Near-duplicates and exact copies among them are found after download and dropped',
+    );
     expect(text).toContain('Left out among the top ranks: 1 login required, 1 below min area');
     const urls = mediaUrls(shown);
     expect(urls).toHaveLength(8);
@@ -276,7 +292,7 @@ describe('acquisition from Discord: /lora query, /lora preview, /lora fetch with
     expect(others).toEqual([]);
     expect(textOf(status!)).toContain('✅ done');
     expect(textOf(status!)).toContain(
-      '**10** found · **10** downloaded · **10** resized · **0** already stored · **2** skipped · **1** duplicates',
+      '**10** taken of 12 matching (2 skipped before download) · **10** downloaded · **10** stored · **1** duplicates',
     );
     expect(status!.history.length).toBeGreaterThanOrEqual(1);
     expect(textOf(status!.history[0]!)).toContain('searching e621');
@@ -288,7 +304,12 @@ describe('acquisition from Discord: /lora query, /lora preview, /lora fetch with
     expect(edits.length).toBeLessThan(10);
 
     const text = textOf(summary);
-    expect(text).toContain('**9** images are ready for pruning');
+    // Every number named, each step from the one before: 12 = 10 + 2, 10 = 10 + 0, 9 = 10 − 1.
+    expect(text).toContain(
+      '**10** taken of 12 matching (2 skipped before download: 1 login required, 1 below min area) → ' +
+        '**10** stored (10 downloaded and resized, 0 already stored) → **9** ready for the vote (1 near-duplicate dropped)',
+    );
+    expect(text).toContain('`/lora prune` posts the 9 ready images for everyone to vote.');
     expect(text).toContain('Skipped (2): 1 login required, 1 below min area');
     expect(text).toContain(`[#210](<${fake.url}/posts/210>) login required`);
     expect(text).toContain('Duplicates (1)');
@@ -335,7 +356,9 @@ describe('acquisition from Discord: /lora query, /lora preview, /lora fetch with
       expect(summaries).toHaveLength(2);
       return summaries[1]!;
     }, 60_000);
-    expect(textOf(second)).toContain('**0** downloaded · **0** resized · **10** already stored');
+    expect(textOf(second)).toContain(
+      '→ **10** stored (0 downloaded and resized, 10 already stored) → **9** ready for the vote',
+    );
     expect(fileRequests()).toBe(files);
     const runs = await h.database.db.select().from(fetchRuns).where(eq(fetchRuns.projectId, project.id));
     expect(runs.map((run) => [run.state, run.jobId])).toEqual([

@@ -2,7 +2,7 @@ import { PermissionFlagsBits } from 'discord.js';
 import sharp from 'sharp';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crops, pruneVotes, replacements } from '../../src/db/schema/index.ts';
+import { crops, projectCandidates, pruneVotes, replacements } from '../../src/db/schema/index.ts';
 import { getProject } from '../../src/db/repositories/projects.ts';
 import { loadImageStates } from '../../src/db/repositories/pruning.ts';
 import { customIds, textOf, type FakeChannel, type FakeMessage } from '../fakes/discord/index.ts';
@@ -146,12 +146,24 @@ describe('pruning with friends', () => {
 
   it('turns a headshot vote into a head crop whose box is set in a modal and previewed before saving', async () => {
     const target = images[2]!.candidateId;
-    await vote(alice, target, 'headshot');
+    const alicesVote = await vote(alice, target, 'headshot');
+    // The one who voted learns that the vote alone adds no image, and where the crop step is.
+    const hint = await alicesVote.waitForFollowUp((m) => m.content.includes('Headshot vote counted'));
+    expect(hint.content).toContain('once someone saves its crop box');
+    expect(hint.content).toContain('**More → Head crop**');
+    expect(hint.flags & 64).toBe(64);
     await vote(carol, target, 'headshot');
     const crop = await eventually(async () => {
       const rows = await h.database.db.select().from(crops).where(eq(crops.candidateId, target));
       expect(rows).toEqual([expect.objectContaining({ kind: 'headshot', box: null, confirmed: false })]);
       return rows[0]!;
+    });
+    // The board tells votes from saved crops, and says what to press.
+    await eventually(() => {
+      const text = textOf(h.discord.message(thread.id, board().id)!);
+      expect(text).toMatch(
+        /Headshots: \*\*\d+\*\* images? voted headshot · \*\*0\*\* headshot crops saved · \*\*1\*\* crops waiting for a box: press \*\*Crops\*\*/,
+      );
     });
 
     const list = await (
@@ -175,6 +187,9 @@ describe('pruning with friends', () => {
       .modalSubmit(`cropbox@1:${crop.id}`, { box: '25%, 0%, 50%, 40%' }, { channelId: thread.id });
     const preview = await submitted.waitForOriginal((m) => m.attachments.length > 0);
     expect(textOf(preview)).toContain('150,0 300×320');
+    // Trimming borders keeps nearly the whole picture: never offered for a head crop.
+    expect(customIds(preview)).toContain(`crop@1:${crop.id}:square`);
+    expect(customIds(preview)).not.toContain(`crop@1:${crop.id}:trim`);
     const previewMeta = await sharp(preview.attachments[0]!.data).metadata();
     expect([previewMeta.width, previewMeta.height]).toEqual([300, 320]);
     expect((await h.database.db.select().from(crops).where(eq(crops.id, crop.id)))[0]!.confirmed).toBe(false);
@@ -269,5 +284,47 @@ describe('pruning with friends', () => {
 
     const late = await vote(alice, images[7]!.candidateId, 'keep');
     await late.waitForFollowUp((m) => m.content.includes('was finalized'));
+    // After Finalize the board shows what made it in, not crops that can no longer be saved.
+    await eventually(() => {
+      const text = textOf(h.discord.message(thread.id, board().id)!);
+      expect(text).toContain('**Dataset finalized**');
+      expect(text).toContain('Headshots: **1** headshot crops in the dataset');
+      expect(text).not.toContain('waiting');
+      expect(text).not.toContain('press **Crops**');
+    });
+    const cropList = await (
+      await h.discord.user(carol).button(board(), `board@1:${projectId}:crops:0`)
+    ).waitForOriginal((m) => textOf(m).includes('Crops'));
+    expect(textOf(cropList)).toContain('dataset finalized');
+    expect(textOf(cropList)).toContain('1 crops are in the dataset (1 headshots)');
+    expect(customIds(cropList).filter((id) => id.startsWith('crop@1:'))).toEqual([]);
+  });
+
+  it('says in the thread why a rank is missing from the galleries (#2 … #4 with no #3)', async () => {
+    const { project: other, thread: otherThread } = await given.project(h, alice, 'fox_mccloud', 'Fox');
+    const seeded = await given.images(h.database.db, h.dataDir, other.id, 5);
+    await h.database.db
+      .update(projectCandidates)
+      .set({
+        status: 'duplicate',
+        duplicateOf: seeded[1]!.postId,
+        duplicateKind: 'near',
+        duplicateDistance: 3,
+      })
+      .where(eq(projectCandidates.id, seeded[2]!.candidateId));
+    await h.database.db
+      .update(projectCandidates)
+      .set({ status: 'skipped', skipCode: 'corrupt', skipReason: 'corrupt image' })
+      .where(eq(projectCandidates.id, seeded[4]!.candidateId));
+    const started = await h.discord
+      .user(alice)
+      .slash('lora', { subcommand: 'prune', channelId: otherThread.id });
+    await started.waitForOriginal((m) => m.content.includes('Posted 3 images'));
+    const note = otherThread.messages.find((m) => m.content.includes("the fetch's ranks"));
+    expect(note?.content).toBe(
+      "Image numbers are the fetch's ranks by score; 2 ranks are not in the galleries:\n" +
+        '- #3: a near-duplicate of #2\n' +
+        '- #5: could not be stored (corrupt image)',
+    );
   });
 });

@@ -73,7 +73,10 @@ describe('kiln fetch', () => {
       E621_USER: 'kiln_tester',
       PATH: process.env.PATH ?? '',
     });
-    expect(result.stderr).toContain('kiln fetch: 6 images with captions');
+    expect(result.stderr).toContain(
+      `kiln fetch: 7 taken of 8 matching (1 skipped before download: 1 login required) → 7 stored ` +
+        `(7 downloaded and resized, 0 already stored) → 6 images with captions in ${out()} (1 near-duplicate dropped)`,
+    );
     expect(result.exitCode).toBe(0);
     const files = (await readdir(out())).sort();
     expect(files).toEqual([
@@ -119,8 +122,9 @@ describe('kiln fetch', () => {
     expect(fileRequests(start)).toBe(0);
     expect(manifest.counts).toMatchObject({ downloaded: 0, cached: 6, kept: 6, duplicates: 1 });
     expect(lines.join('')).toMatch(/kiln fetch: \d+\/7 · 0 downloaded/);
-    expect(lines.at(-1)).toMatch(
-      /6 images with captions .* \(0 downloaded, 6 already there, 1 duplicates dropped, skipped: 1 login required/,
+    expect(lines.at(-1)).toContain(
+      '7 taken of 8 matching (1 skipped before download: 1 login required) → 7 stored ' +
+        `(0 downloaded and resized, 7 already stored) → 6 images with captions in ${out()} (1 near-duplicate dropped)`,
     );
   });
 

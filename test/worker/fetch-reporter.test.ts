@@ -64,6 +64,8 @@ function progress(overrides: Partial<FetchProgress> = {}): FetchProgress {
     cached: 0,
     skipped: 0,
     skipReasons: {},
+    skippedBeforeDownload: {},
+    notStored: {},
     duplicates: 0,
     ...overrides,
   };
@@ -119,7 +121,7 @@ describe('the fetch reporter', () => {
     expect(poster.sent).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1000);
     expect(poster.sent.map((s) => s.kind)).toEqual(['post', 'edit']);
-    expect(poster.sent[1]!.text).toContain('**200** downloaded · **199** resized');
+    expect(poster.sent[1]!.text).toContain('**200** downloaded · **199** stored');
 
     await reporter.report(summary());
     expect(poster.sent.map((s) => [s.kind, s.messageId === statusId])).toEqual([
@@ -129,7 +131,10 @@ describe('the fetch reporter', () => {
       ['post', false],
     ]);
     expect(poster.sent[2]!.text).toContain('✅ done');
-    expect(poster.sent[3]!.text).toContain('**298** images are ready for pruning');
+    expect(poster.sent[3]!.text).toContain(
+      '**300** taken of 300 matching → **300** stored (300 downloaded and resized, 0 already stored) → ' +
+        '**298** ready for the vote (1 near-duplicate and 1 exact copy dropped)',
+    );
     await reporter.close();
     expect(poster.sent).toHaveLength(4);
   });

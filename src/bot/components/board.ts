@@ -36,7 +36,7 @@ export const pruneBoard: ComponentHandler<{ projectId: number; action: BoardActi
       }
       case 'crops': {
         const crops = await cropsOfProject(db, project.id);
-        await interaction.editReply(cropListMessage(crops));
+        await interaction.editReply(cropListMessage(crops, { frozen: project.datasetFrozenAt !== null }));
         return;
       }
       case 'finalize': {

@@ -1,5 +1,5 @@
 import { UserError } from '../../core/errors.ts';
-import { suggestTopCentredSquare, validateCrop } from '../../core/pruning/crops.ts';
+import { headshotShapeProblem, suggestTopCentredSquare, validateCrop } from '../../core/pruning/crops.ts';
 import { setCropBox } from '../../db/repositories/pruning.ts';
 import { loadCropContext } from '../crop-access.ts';
 import { cropPreviewMessage, savedCropMessage, trimmedBox } from '../crop-preview.ts';
@@ -26,6 +26,15 @@ export const cropButtons: ComponentHandler<{ cropId: number; action: CropAction 
           action === 'square' ? suggestTopCentredSquare(size) : await trimmedBox(input, size),
           size,
         );
+        // Buttons of older previews may still offer the trim to a head crop: a suggestion must look like one.
+        const problem = crop.kind === 'headshot' ? headshotShapeProblem(box, size) : null;
+        if (problem !== null) {
+          throw new UserError(
+            'invalid-crop',
+            `Trimming the borders gives ${box.left},${box.top} ${box.width}×${box.height}, which is no headshot: ${problem}. ` +
+              'Use **Edit box** to draw it around the face, or the top-centred square.',
+          );
+        }
         await setCropBox(db, crop.id, box, false);
         await interaction.editReply(await cropPreviewMessage(crop, input, box));
         return;

@@ -12,6 +12,7 @@ import { epochVote } from './epoch-vote.ts';
 import { foldOwner, foldVote } from './tag-votes.ts';
 import { outfitModalSubmit, outfitOwner, outfitSuggestion, outfitVote } from './outfit-votes.ts';
 import { doubtModalSubmit, doubtPager, taggingButtons } from './doubtful.ts';
+import { queryDetails } from './query-details.ts';
 
 /** Component families, tried in order by the router; each claims only the custom_ids its codec decodes. */
 export const componentHandlers: readonly AnyComponentHandler[] = [
@@ -31,6 +32,7 @@ export const componentHandlers: readonly AnyComponentHandler[] = [
   outfitSuggestion,
   taggingButtons,
   doubtPager,
+  queryDetails,
 ];
 export const modalHandlers: readonly AnyModalHandler[] = [
   notesModalSubmit,

@@ -12,9 +12,28 @@ import { cropId } from '../components/prune-ids.ts';
 /** A section (text + button) costs three components: twelve crops stay within the 40 of a message. */
 const CROPS_SHOWN = 12;
 
-export function cropListMessage(rows: ReadonlyArray<{ crop: CropRow; rank: number | null }>) {
+export function cropListMessage(
+  rows: ReadonlyArray<{ crop: CropRow; rank: number | null }>,
+  options: { frozen?: boolean } = {},
+) {
   const pending = rows.filter(({ crop }) => !crop.confirmed);
   const done = rows.length - pending.length;
+  if (options.frozen) {
+    // After Finalize no box can be saved: say what made it in, offer nothing that would only be refused.
+    const saved = rows.filter(({ crop }) => crop.confirmed && crop.box !== null);
+    const headshots = saved.filter(({ crop }) => crop.kind === 'headshot').length;
+    return {
+      flags: MessageFlags.IsComponentsV2 as const,
+      components: [
+        new ContainerBuilder().addTextDisplayComponents(
+          new TextDisplayBuilder().setContent(
+            `### Crops · dataset finalized\n${saved.length} crops are in the dataset (${headshots} headshots). ` +
+              'Crops can no longer be added or changed.',
+          ),
+        ),
+      ],
+    };
+  }
   const container = new ContainerBuilder().addTextDisplayComponents(
     new TextDisplayBuilder().setContent(
       rows.length === 0

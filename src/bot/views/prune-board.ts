@@ -6,7 +6,7 @@ import {
   MessageFlags,
   TextDisplayBuilder,
 } from 'discord.js';
-import { targetLine, type BoardCounts } from '../../core/pruning/progress.ts';
+import { headshotLine, targetLine, type BoardCounts, type CropCounts } from '../../core/pruning/progress.ts';
 import type { ProjectRow } from '../../db/schema/index.ts';
 import { boardId } from '../components/prune-ids.ts';
 
@@ -14,16 +14,22 @@ import { boardId } from '../components/prune-ids.ts';
 export const PRUNING_CHECKLIST =
   '**Keep an image when it has:** character likeness · the outfit and accessories (each on ¼–½ of the set) · the character visually isolated · a simple pose · variety (style, background, pose, expression) · a usable face for headshots · crisp quality.';
 
-export function boardMessage(project: ProjectRow, counts: BoardCounts, pendingCrops: number) {
+export function boardMessage(project: ProjectRow, counts: BoardCounts, crops: CropCounts) {
   const frozen = project.datasetFrozenAt !== null;
   const lines = [
     `## Pruning · ${project.characterName}`,
     frozen
       ? `**Dataset finalized** by <@${project.datasetFrozenBy ?? project.ownerId}>: ${counts.kept} kept images.`
       : `${targetLine(counts.kept)}.`,
-    `Kept **${counts.kept}** · pruned **${counts.pruned}** · undecided **${counts.undecided}** · headshots **${counts.headshots}** · needs edit **${counts.needsEdit}** · crops waiting **${pendingCrops}** (of ${counts.total} images)`,
-    `Rule: decided when one side leads by ${project.quorum.lead}, or by majority once ${project.quorum.majorityAfter} have voted. The owner can override any image (More).`,
+    `Kept **${counts.kept}** · pruned **${counts.pruned}** · undecided **${counts.undecided}** · needs edit **${counts.needsEdit}** (of ${counts.total} images)`,
+    headshotLine(counts.headshots, crops, frozen),
   ];
+  // Once finalized no vote or crop can change anything: the rule would only invite clicks.
+  if (!frozen) {
+    lines.push(
+      `Rule: decided when one side leads by ${project.quorum.lead}, or by majority once ${project.quorum.majorityAfter} have voted. The owner can override any image (More).`,
+    );
+  }
   const buttons = new ActionRowBuilder<ButtonBuilder>().addComponents(
     new ButtonBuilder()
       .setCustomId(boardId.encode({ projectId: project.id, action: 'review', page: 0 }))

@@ -56,6 +56,8 @@ export function previewMessage(project: ProjectRow, query: ProjectQuery, preview
     ...groupLines,
     `**${number(preview.afterFilters)}${preview.complete ? '' : '+'}** of ${number(preview.seen)} posts seen pass the filters; ` +
       `a fetch would take **${number(preview.taken)}** (top N ${number(preview.topN)}).`,
+    // Duplicates can only be told apart by their pixels: the preview downloads nothing, the fetch does.
+    '-# Near-duplicates and exact copies among them are found after download and dropped (the lower score goes), so a few fewer may reach the vote; the fetch summary counts them.',
   ];
   if (preview.scoreAtRankN !== null) {
     lines.push(

@@ -138,6 +138,14 @@ export function coverageView(characterName: string, report: CoverageReport): Tag
   } else {
     lines.push('**Trait tags:** none left undecided.');
   }
+  if (report.otherCharacters.length > 0) {
+    lines.push(
+      `**Other characters in the captions** (not traits; they stay tagged so they are not learnt into the main tag): ${report.otherCharacters
+        .slice(0, 10)
+        .map((other) => `\`${captionName(other.tag)}\` ${percent(other.share)}`)
+        .join(', ')}`,
+    );
+  }
   const container = new ContainerBuilder()
     .setAccentColor(KILN_ORANGE)
     .addTextDisplayComponents(new TextDisplayBuilder().setContent(clip(lines.join('\n'), TEXT_BUDGET)));

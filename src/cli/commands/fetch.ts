@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { readConfig } from '../../config/env.ts';
 import type { CaptionOptions } from '../../core/captions/index.ts';
 import { parseQuery, type ProjectQuery } from '../../core/query/schema.ts';
-import { SKIP_REASON_TEXT, type SkipCode } from '../../core/query/plan.ts';
+import { fetchTallyLine, type FetchTally } from '../../core/query/fetch-tally.ts';
+import type { SkipCode } from '../../core/query/plan.ts';
 import { createE621Client, type E621Client } from '../../e621/client.ts';
 import { fetchToFolder, type FolderCounts, type FolderManifest } from '../../e621/folder.ts';
 
@@ -78,10 +79,29 @@ function progressLine(counts: FolderCounts, phase: string): string {
   );
 }
 
-export function describeSkips(manifest: FolderManifest): string {
-  const counts = new Map<SkipCode, number>();
-  for (const entry of manifest.skipped) counts.set(entry.code, (counts.get(entry.code) ?? 0) + 1);
-  return [...counts.entries()].map(([code, count]) => `${count} ${SKIP_REASON_TEXT[code]}`).join(', ');
+function countCodes(entries: readonly { code: SkipCode }[]): Partial<Record<SkipCode, number>> {
+  const counts: Partial<Record<SkipCode, number>> = {};
+  for (const entry of entries) counts[entry.code] = (counts[entry.code] ?? 0) + 1;
+  return counts;
+}
+
+/** The folder's numbers as the fetch tally the Discord summary uses too. */
+export function tallyOfManifest(manifest: FolderManifest): FetchTally {
+  const beforeDownload = manifest.counts.skippedBeforeDownload ?? 0;
+  const notStored = manifest.skipped.slice(beforeDownload);
+  const taken = manifest.counts.found ?? 0;
+  const resized = manifest.counts.resized ?? 0;
+  const exact = manifest.duplicates.filter((entry) => entry.kind === 'exact').length;
+  return {
+    taken,
+    skippedBeforeDownload: countCodes(manifest.skipped.slice(0, beforeDownload)),
+    notStored: countCodes(notStored),
+    resized,
+    // Stored before this run: cached files and known duplicates (their hashes are all dedupe needs).
+    alreadyStored: taken - notStored.length - resized,
+    duplicates: { exact, near: manifest.duplicates.length - exact },
+    ready: manifest.taken.length,
+  };
 }
 
 /** Runs the fetch into `options.out`, printing progress; returns the manifest it wrote. */
@@ -115,12 +135,8 @@ export async function runFetchCommand(
     },
   });
   if (io.interactive) io.write('\n');
-  const counts = manifest.counts;
-  const skips = describeSkips(manifest);
   io.write(
-    `kiln fetch: ${manifest.taken.length} images with captions in ${options.out} ` +
-      `(${counts.downloaded ?? 0} downloaded, ${counts.cached ?? 0} already there, ` +
-      `${manifest.duplicates.length} duplicates dropped${skips ? `, skipped: ${skips}` : ''}). ` +
+    `kiln fetch: ${fetchTallyLine(tallyOfManifest(manifest), { readyAs: `images with captions in ${options.out}` })}. ` +
       'See manifest.json.\n',
   );
   for (const warning of manifest.warnings) io.write(`kiln fetch: warning: ${warning}\n`);

@@ -4,7 +4,8 @@ import { startBot, type RunningBot } from '../../bot/bot.ts';
 import { startHeartbeat } from '../../app/health.ts';
 import { onShutdown, openServices } from '../../app/services.ts';
 import { openBotTraining } from '../../delivery/bot-training.ts';
-import { createE621Client, type E621Client } from '../../e621/client.ts';
+import type { E621Client } from '../../e621/client.ts';
+import { createProcessE621Client } from '../../e621/process-client.ts';
 import { createDiscordPoster } from '../../notify/discord-rest.ts';
 import { createJobHandlers, recoverWorkerState, workerConfigProblems } from '../../worker/handlers.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../worker/runtime.ts';
@@ -37,10 +38,13 @@ async function runProcesses(parts: readonly Part[]): Promise<void> {
   validateConfig(parts);
   const services = await openServices(readConfig(['database', 'redis', 'runtime']));
   const e621Config = readConfig(['e621']);
-  // One client for the bot and the worker: they share its pacing (1 request/s) and autocomplete cache.
-  const e621: E621Client | null = e621Config.E621_USER
-    ? createE621Client(e621Config, { log: services.log.child({ component: 'e621' }) })
-    : null;
+  // One client for the bot and the worker of this process (one autocomplete cache); its pacing is shared
+  // through Redis with every other Kiln process of the same E621_USER.
+  const e621: E621Client | null = createProcessE621Client(
+    e621Config,
+    services.redis,
+    services.log.child({ component: 'e621' }),
+  );
   let worker: WorkerRuntime | null = null;
   let bot: RunningBot | null = null;
   let training: Awaited<ReturnType<typeof openBotTraining>> | null = null;

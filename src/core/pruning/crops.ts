@@ -93,3 +93,23 @@ export function suggestTopCentredSquare(image: { width: number; height: number }
     height: clamped,
   };
 }
+
+/** A head crop frames the face: at most half the picture, roughly square, starting in its upper half. */
+export const HEADSHOT_SHAPE = { maxAreaShare: 0.5, minAspect: 0.6, maxAspect: 1 / 0.6, maxTopShare: 0.5 };
+
+/**
+ * Why a box does not look like a headshot, or null when it does. Only suggestions are held to this: a
+ * person drawing the box by hand knows where the face is.
+ */
+export function headshotShapeProblem(box: CropBox, image: { width: number; height: number }): string | null {
+  const share = (box.width * box.height) / (image.width * image.height);
+  if (share > HEADSHOT_SHAPE.maxAreaShare) {
+    return `it covers ${Math.round(share * 100)}% of the ${image.width}×${image.height} image`;
+  }
+  const aspect = box.width / box.height;
+  if (aspect < HEADSHOT_SHAPE.minAspect || aspect > HEADSHOT_SHAPE.maxAspect) {
+    return `it is ${box.width}×${box.height}, far from square`;
+  }
+  if (box.top > image.height * HEADSHOT_SHAPE.maxTopShare) return 'it starts in the lower half of the image';
+  return null;
+}

@@ -33,6 +33,11 @@ export interface CoverageReport {
   headshots: { count: number; share: number };
   /** Trait tags still on images after folding (not folded, dropped or explicitly kept). */
   remainingTraits: Array<{ tag: string; group: TagGroupId; count: number; share: number }>;
+  /**
+   * Other characters' tags (e621 category character, e.g. from solo_focus posts): not traits of this
+   * character, so never folded; listed so people see who else is in the pictures.
+   */
+  otherCharacters: Array<{ tag: string; count: number; share: number }>;
 }
 
 /** Tags that say an image is a headshot, in either tag style. */
@@ -87,8 +92,12 @@ export function coverageReport(
   const share = (count: number) => (total === 0 ? 0 : count / total);
   const elements: CoverageElement[] = [];
   const remainingTraits: CoverageReport['remainingTraits'] = [];
+  const otherCharacters: CoverageReport['otherCharacters'] = [];
+  const mainTag = canonicalTag(options.mainTag);
   for (const [tag, { count, group, kind }] of counts) {
-    if (kind === 'toggleable') {
+    if (group === 'character') {
+      if (tag !== mainTag) otherCharacters.push({ tag, count, share: share(count) });
+    } else if (kind === 'toggleable') {
       elements.push({ tag, group, count, share: share(count), status: coverageStatus(share(count), rule) });
     } else if (group !== 'outfit' && !kept.has(tag)) {
       remainingTraits.push({ tag, group, count, share: share(count) });
@@ -103,5 +112,6 @@ export function coverageReport(
     elements: elements.sort(byOutfitThenShare),
     headshots: { count: headshots, share: share(headshots) },
     remainingTraits: remainingTraits.sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag)),
+    otherCharacters: otherCharacters.sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag)),
   };
 }

@@ -341,3 +341,51 @@ export async function applyDuplicates(
     }
   });
 }
+
+export interface LeftOutRank {
+  rank: number;
+  postId: number;
+  status: 'duplicate' | 'skipped';
+  duplicateOfRank: number | null;
+  duplicateKind: 'exact' | 'near' | null;
+  skipReason: string | null;
+}
+
+/** Ranks of the latest fetch that are not up for the vote (duplicates, images that could not be stored). */
+export async function ranksLeftOut(db: Db, projectId: number): Promise<LeftOutRank[]> {
+  const rows = await db
+    .select({
+      rank: projectCandidates.rank,
+      postId: projectCandidates.postId,
+      status: projectCandidates.status,
+      duplicateOf: projectCandidates.duplicateOf,
+      duplicateKind: projectCandidates.duplicateKind,
+      skipReason: projectCandidates.skipReason,
+    })
+    .from(projectCandidates)
+    .where(
+      and(
+        eq(projectCandidates.projectId, projectId),
+        inArray(projectCandidates.status, ['duplicate', 'skipped']),
+        isNotNull(projectCandidates.rank),
+      ),
+    );
+  const rankOfPost = new Map(
+    (
+      await db
+        .select({ postId: projectCandidates.postId, rank: projectCandidates.rank })
+        .from(projectCandidates)
+        .where(eq(projectCandidates.projectId, projectId))
+    ).map((row) => [row.postId, row.rank]),
+  );
+  return rows
+    .map((row) => ({
+      rank: row.rank ?? 0,
+      postId: row.postId,
+      status: row.status === 'duplicate' ? ('duplicate' as const) : ('skipped' as const),
+      duplicateOfRank: row.duplicateOf === null ? null : (rankOfPost.get(row.duplicateOf) ?? null),
+      duplicateKind: row.duplicateKind ?? null,
+      skipReason: row.skipReason,
+    }))
+    .sort((a, b) => a.rank - b.rank);
+}

@@ -47,6 +47,10 @@ export interface FetchProgress {
   /** Posts left out: filtered among the top ranks, or whose image could not be stored. */
   skipped: number;
   skipReasons: Partial<Record<SkipCode, number>>;
+  /** Of `skipped`: left out by the filters among the top ranks, never downloaded (not part of `found`). */
+  skippedBeforeDownload: Partial<Record<SkipCode, number>>;
+  /** Of `skipped`: taken (part of `found`) but the image could not be stored. */
+  notStored: Partial<Record<SkipCode, number>>;
   /** Stored candidates marked as duplicates of another. */
   duplicates: number;
   error?: string;
@@ -90,6 +94,16 @@ export interface FetchJobDeps {
   };
 }
 
+/** A snapshot of the progress, its count maps copied (the job goes on changing them). */
+function copyOf(progress: FetchProgress): FetchProgress {
+  return {
+    ...progress,
+    skipReasons: { ...progress.skipReasons },
+    skippedBeforeDownload: { ...progress.skippedBeforeDownload },
+    notStored: { ...progress.notStored },
+  };
+}
+
 export function createFetchHandler(deps: FetchJobDeps): JobHandler<'fetch'> {
   return async (data, context) => {
     const { db, e621 } = deps;
@@ -126,17 +140,25 @@ export function createFetchHandler(deps: FetchJobDeps): JobHandler<'fetch'> {
       cached: 0,
       skipped: 0,
       skipReasons: {},
+      skippedBeforeDownload: {},
+      notStored: {},
       duplicates: 0,
     };
     const skippedPosts: FetchSummary['skippedPosts'] = [];
-    const skip = (postId: number, code: SkipCode, reason: string): void => {
+    const skip = (
+      stage: 'skippedBeforeDownload' | 'notStored',
+      postId: number,
+      code: SkipCode,
+      reason: string,
+    ): void => {
       progress.skipped += 1;
       progress.skipReasons[code] = (progress.skipReasons[code] ?? 0) + 1;
+      progress[stage][code] = (progress[stage][code] ?? 0) + 1;
       skippedPosts.push({ postId, code, reason });
     };
     const report = async (): Promise<void> => {
       try {
-        await deps.report({ ...progress, skipReasons: { ...progress.skipReasons } });
+        await deps.report(copyOf(progress));
       } catch (error) {
         log.warn({ err: error }, 'fetch progress report failed');
       }
@@ -159,7 +181,8 @@ export function createFetchHandler(deps: FetchJobDeps): JobHandler<'fetch'> {
       });
       const { selection } = collected;
       progress.found = selection.taken.length;
-      for (const skipped of selection.skipped) skip(skipped.post.id, skipped.code, skipped.reason);
+      for (const skipped of selection.skipped)
+        skip('skippedBeforeDownload', skipped.post.id, skipped.code, skipped.reason);
       await upsertPosts(db, [
         ...selection.taken.map((ranked) => ranked.post),
         ...selection.skipped.map((s) => s.post),
@@ -206,7 +229,7 @@ export function createFetchHandler(deps: FetchJobDeps): JobHandler<'fetch'> {
                 path: relativePaths.get(result.post.id) ?? result.image.path,
               });
             } else {
-              skip(result.post.id, result.code, result.reason);
+              skip('notStored', result.post.id, result.code, result.reason);
               await recordSkipped(db, project.id, result.post.id, result.code, result.reason);
             }
           }
@@ -227,8 +250,7 @@ export function createFetchHandler(deps: FetchJobDeps): JobHandler<'fetch'> {
       progress.duplicates = decisions.length;
 
       const summary: FetchSummary = {
-        ...progress,
-        skipReasons: { ...progress.skipReasons },
+        ...copyOf(progress),
         phase: 'done',
         kept: items.length - decisions.length,
         groups: collected.groups.map(({ group, tags, matched, complete }) => ({

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseCropText, suggestTopCentredSquare, validateCrop } from '../../../src/core/pruning/crops.ts';
+import {
+  headshotShapeProblem,
+  parseCropText,
+  suggestTopCentredSquare,
+  validateCrop,
+} from '../../../src/core/pruning/crops.ts';
 
 const image = { width: 2000, height: 3000 };
 
@@ -39,5 +44,19 @@ describe('crops', () => {
     expect(box.width).toBe(1000);
     expect(box.left).toBe(500);
     expect(() => validateCrop(box, image)).not.toThrow();
+  });
+
+  it('tells a box that looks like a headshot from one that does not (the trimmed 96% of issue 12)', () => {
+    const image = { width: 1800, height: 2600 };
+    expect(headshotShapeProblem({ left: 20, top: 30, width: 1760, height: 2540 }, image)).toBe(
+      'it covers 96% of the 1800×2600 image',
+    );
+    expect(headshotShapeProblem(suggestTopCentredSquare(image), image)).toBeNull();
+    expect(headshotShapeProblem({ left: 0, top: 0, width: 1200, height: 400 }, image)).toBe(
+      'it is 1200×400, far from square',
+    );
+    expect(headshotShapeProblem({ left: 400, top: 1800, width: 600, height: 600 }, image)).toBe(
+      'it starts in the lower half of the image',
+    );
   });
 });

@@ -133,6 +133,17 @@ describe('coverage report', () => {
     ]);
     expect(report.headshots.count).toBe(1);
   });
+
+  it("never lists another character's tag as a trait of this one (solo_focus posts with a second character)", () => {
+    const dataset = [
+      image(1, ['blue_eyes', 'other_char:character', 'roxanne:character']),
+      image(2, ['other_char:character']),
+      image(3, ['blue_eyes']),
+    ];
+    const report = coverageReport(dataset, { mainTag: 'roxanne' });
+    expect(report.remainingTraits.map((t) => t.tag)).toEqual(['blue_eyes']);
+    expect(report.otherCharacters.map((t) => [t.tag, t.count])).toEqual([['other_char', 2]]);
+  });
 });
 
 describe('captions', () => {

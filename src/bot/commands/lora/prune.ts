@@ -1,6 +1,7 @@
-import { countBoard } from '../../../core/pruning/progress.ts';
+import { countBoard, countCrops } from '../../../core/pruning/progress.ts';
 import { UserError } from '../../../core/errors.ts';
 import {
+  cropsOfProject,
   imagesNotInGallery,
   listPruneImages,
   loadImageStates,
@@ -17,6 +18,8 @@ import {
 import { assertNotFrozen } from '../../prune-access.ts';
 import { ensureProjectThread } from '../../project-thread.ts';
 import type { Subcommand } from '../../handler-types.ts';
+import { ranksLeftOut } from '../../../worker/jobs/fetch-store.ts';
+import { missingRanksNote } from '../../views/missing-ranks.ts';
 import { boardMessage } from '../../views/prune-board.ts';
 import { galleryMessage, IMAGES_PER_GALLERY } from '../../views/prune-gallery.ts';
 
@@ -45,13 +48,24 @@ export const prune: Subcommand = {
     const { thread } = await ensureProjectThread(client, db, project);
 
     if (!project.boardMessageId) {
-      const states = await loadImageStates(db, project);
-      const board = await thread.send(boardMessage(project, countBoard(states.map((s) => s.verdict)), 0));
+      const [states, crops] = await Promise.all([
+        loadImageStates(db, project),
+        cropsOfProject(db, project.id),
+      ]);
+      const board = await thread.send(
+        boardMessage(
+          project,
+          countBoard(states.map((s) => s.verdict)),
+          countCrops(crops.map(({ crop }) => crop)),
+        ),
+      );
       await setBoardMessage(db, project.id, board.id);
     }
 
     // Only images not yet shown: running /lora prune again after a second fetch adds the new ones.
     const fresh = await imagesNotInGallery(db, project.id);
+    const note = fresh.length > 0 ? missingRanksNote(await ranksLeftOut(db, project.id)) : null;
+    if (note !== null) await thread.send({ content: note, allowedMentions: { parse: [] } });
     let posted = 0;
     for (let start = 0; start < fresh.length; start += IMAGES_PER_GALLERY) {
       const ids = fresh.slice(start, start + IMAGES_PER_GALLERY).map((image) => image.candidateId);
