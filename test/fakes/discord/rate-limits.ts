@@ -80,9 +80,15 @@ export interface RateLimitViolation {
   earlyByMs: number;
 }
 
+export interface TooManyRequestsBody {
+  message: string;
+  retry_after: number;
+  global: boolean;
+}
+
 export interface RateLimitDecision {
   status?: 429;
-  body?: { message: string; retry_after: number; global: boolean };
+  body?: TooManyRequestsBody;
   headers: Record<string, string>;
 }
 
@@ -205,7 +211,7 @@ export class FakeRateLimits {
   }
 }
 
-function tooMany(retryAfterMs: number, global: boolean): RateLimitDecision['body'] {
+function tooMany(retryAfterMs: number, global: boolean): TooManyRequestsBody {
   return {
     message: 'You are being rate limited.',
     retry_after: Math.round(retryAfterMs) / 1000,
