@@ -1,3 +1,4 @@
+import { REST, Routes } from 'discord.js';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VOTE_CHOICES, type VoteChoice } from '../../src/core/pruning/votes.ts';
@@ -148,4 +149,87 @@ describe('tally edits under Discord’s rate limits', () => {
       .filter((r) => r.method === 'PATCH' && r.path.startsWith(`/channels/${thread.id}/messages/`));
     expect(edits).toEqual([]);
   }, 30_000);
+
+  it('backs off when another process spends the thread’s edits too, and coalesces without losing a tally', async () => {
+    h.discord.rateLimits.configure({
+      rules: [
+        {
+          bucket: 'channel-message-edit',
+          method: 'PATCH',
+          route: '/channels/:channelId/messages/:messageId',
+          limit: 3,
+          windowMs: 3000,
+        },
+      ],
+    });
+    // The worker posts its progress in the same thread with the same token: Kiln's picture of the bucket
+    // is then wrong, and Discord answers 429.
+    const worker = new REST({ api: h.discord.apiUrl }).setToken(h.discord.token);
+    const { id: progressId } = (await worker.post(Routes.channelMessages(thread.id), {
+      body: { content: 'fetching…' },
+    })) as { id: string };
+    const firstRequest = h.discord.requests.length;
+    const isKilnEdit = (r: { method: string; path: string }) =>
+      r.method === 'PATCH' &&
+      r.path.startsWith(`/channels/${thread.id}/messages/`) &&
+      !r.path.endsWith(`/${progressId}`);
+    let voting = true;
+    const workerEdits = (async () => {
+      // Whenever Kiln has just edited, the worker spends what is left of the window.
+      let seen = firstRequest;
+      for (let i = 0; voting;) {
+        const next = h.discord.requests.findIndex(
+          (r, index) => index >= seen && isKilnEdit(r) && r.status === 200,
+        );
+        if (next === -1) {
+          await sleep(10);
+          continue;
+        }
+        seen = next + 1;
+        await Promise.all(
+          [0, 1].map(() =>
+            worker.patch(Routes.channelMessage(thread.id, progressId), {
+              body: { content: `fetching ${i++}` },
+            }),
+          ),
+        );
+      }
+    })();
+    let clicks = 0;
+    const friend = async (index: number) => {
+      const user = friends[index]!;
+      for (const [position, { candidateId }] of images.entries()) {
+        // Two clicks per image: everyone changes their mind once.
+        for (let click = 0; click < 2; click++) {
+          const choice = VOTE_CHOICES[(position + index + click) % VOTE_CHOICES.length]!;
+          await h.discord.user(user).button(messageOf(candidateId), `vote@1:${candidateId}:${choice}`);
+          clicks += 1;
+          await sleep(30);
+        }
+      }
+    };
+    await Promise.all(friends.map((_, index) => friend(index)));
+    voting = false;
+    await workerEdits;
+
+    // Until what the galleries show is what Postgres holds (within 20 s).
+    const deadline = Date.now() + 20_000;
+    let compared = await renderedEqualsStored();
+    while (
+      Date.now() < deadline &&
+      JSON.stringify([...compared.shown]) !== JSON.stringify([...compared.expected])
+    ) {
+      await sleep(100);
+      compared = await renderedEqualsStored();
+    }
+    expect(compared.shown).toEqual(compared.expected);
+    expect(compared.shown.size).toBe(IMAGES);
+
+    const kilnEdits = h.discord.requests.slice(firstRequest).filter(isKilnEdit);
+    const kilnLimited = kilnEdits.filter((r) => r.status === 429);
+    expect(kilnLimited.length).toBeGreaterThan(0);
+    expect(h.discord.rateLimits.violations()).toEqual([]);
+    // 240 clicks on 10 galleries: fuller edits, not one per click.
+    expect(kilnEdits.filter((r) => r.status === 200).length).toBeLessThan(clicks / 4);
+  }, 90_000);
 });
