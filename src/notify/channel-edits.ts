@@ -73,7 +73,7 @@ interface Channel<B> {
   /** Edits being rendered or sent, by message id: a message has at most one, so edits cannot overtake. */
   inFlight: Map<string, Promise<void>>;
   /** The bucket as Discord last described it; null until an edit's headers were seen. */
-  bucket: { limit: number; remaining: number; resetAt: number } | null;
+  bucket: { limit: number; remaining: number; resetAt: number; observedAt: number } | null;
   timer: NodeJS.Timeout | null;
 }
 
@@ -118,15 +118,22 @@ export function createChannelEdits<B>(options: ChannelEditOptions<B>): ChannelEd
    * tell; before any were seen, a sliding window of our own sends. Edits in flight hold their place.
    */
   const budgetFreeAt = (channel: Channel<B>, at: number): number => {
-    const { bucket } = channel;
-    if (bucket) {
-      const left = (at < bucket.resetAt ? bucket.remaining : bucket.limit) - channel.inFlight.size;
-      if (left > 0) return at;
-      // Spent until the reset; or (reset passed) every edit of the new window is still in flight.
-      return at < bucket.resetAt ? bucket.resetAt + WINDOW_MARGIN_MS : Infinity;
-    }
     const window = budget.windowMs + WINDOW_MARGIN_MS;
-    while (channel.sentAt.length > 0 && channel.sentAt[0]! + window <= at) channel.sentAt.shift();
+    const keepFrom = Math.min(at - window, channel.bucket?.observedAt ?? Infinity);
+    while (channel.sentAt.length > 0 && channel.sentAt[0]! < keepFrom) channel.sentAt.shift();
+    const { bucket } = channel;
+    if (bucket && at < bucket.resetAt) {
+      // The headers counted what was answered by then; edits picked since (or still in flight) come off.
+      const since = channel.sentAt.filter((stamp) => stamp > bucket.observedAt).length;
+      const left = bucket.remaining - Math.max(since, channel.inFlight.size);
+      return left > 0 ? at : bucket.resetAt + WINDOW_MARGIN_MS;
+    }
+    if (bucket) {
+      // A fresh window since the reset, opened by its first edit.
+      const sinceReset = channel.sentAt.filter((stamp) => stamp >= bucket.resetAt);
+      if (sinceReset.length < bucket.limit) return at;
+      return sinceReset[sinceReset.length - bucket.limit]! + window;
+    }
     if (channel.sentAt.length < budget.limit) return at;
     return channel.sentAt[channel.sentAt.length - budget.limit]! + window;
   };
@@ -182,8 +189,6 @@ export function createChannelEdits<B>(options: ChannelEditOptions<B>): ChannelEd
       const next = freeAt <= at ? pick(channel, at) : undefined;
       if (!next) {
         const soonest = Math.min(...waiting.map(dueAt));
-        // Infinity: edits in flight hold the whole budget; the end of each pumps again.
-        if (freeAt === Infinity) return;
         channel.timer = setTimeout(() => pump(channel), Math.max(freeAt, soonest) - at);
         return;
       }
@@ -218,6 +223,7 @@ export function createChannelEdits<B>(options: ChannelEditOptions<B>): ChannelEd
         limit: observed.limit,
         remaining: observed.remaining,
         resetAt: now() + observed.resetAfterMs,
+        observedAt: now(),
       };
       pump(channel);
     },
