@@ -10,6 +10,8 @@
  *
  * Users send files as attachment options (`options: { image: { file: { name, data, contentType } } }`)
  * or through a modal's File Upload (`modalSubmit('m', { photos: [{ name, data }] })`); see uploads.ts.
+ * Rate limits (429 with retry_after per route and channel) are off unless asked for: the option
+ * `rateLimits: {}` or `discord.rateLimits.configure({})`; see rate-limits.ts.
  */
 import { apiCommand, apiRole } from './api-objects.ts';
 import { Actor } from './actor.ts';
