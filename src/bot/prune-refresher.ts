@@ -60,14 +60,17 @@ export function createPruneRefresher(options: {
     return boardMessage(project, countBoard(states.map((state) => state.verdict)), pending);
   };
 
+  // The board is posted once per project, so where it is is looked up once per process too.
+  const boards = new Map<number, EditTarget>();
   const boardChanged = async (projectId: number) => {
-    const project = await getProject(db, projectId);
-    if (!project?.boardMessageId || !project.threadId) return;
-    edits.changed(
-      { channelId: project.threadId, messageId: project.boardMessageId },
-      () => renderBoard(projectId),
-      'summary',
-    );
+    let board = boards.get(projectId);
+    if (!board) {
+      const project = await getProject(db, projectId);
+      if (!project?.boardMessageId || !project.threadId) return;
+      board = { channelId: project.threadId, messageId: project.boardMessageId };
+      boards.set(projectId, board);
+    }
+    edits.changed(board, () => renderBoard(projectId), 'summary');
   };
 
   return {
