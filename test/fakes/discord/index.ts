@@ -10,6 +10,8 @@
  *
  * Users send files as attachment options (`options: { image: { file: { name, data, contentType } } }`)
  * or through a modal's File Upload (`modalSubmit('m', { photos: [{ name, data }] })`); see uploads.ts.
+ * Rate limits (429 with retry_after per route and channel) are off unless asked for: the option
+ * `rateLimits: {}` or `discord.rateLimits.configure({})`; see rate-limits.ts.
  */
 import { apiCommand, apiRole } from './api-objects.ts';
 import { Actor } from './actor.ts';
@@ -17,6 +19,7 @@ import { FakeGateway, GatewayIntent } from './gateway.ts';
 import { addApplicationRoutes } from './routes/application.ts';
 import { addChannelRoutes, deleteChannel } from './routes/channels.ts';
 import { addInteractionRoutes } from './routes/interactions.ts';
+import { FakeRateLimits } from './rate-limits.ts';
 import { FakeHttpServer, Router } from './server.ts';
 import { FakeState, resolveOptions } from './state.ts';
 import type { FakeActor, FakeDiscord, FakeDiscordOptions, FakeUser, RecordedRequest } from './types.ts';
@@ -27,6 +30,8 @@ export type { ButtonView } from './inspect.ts';
 export { DEFAULT_BOT_PERMISSIONS, DEFAULT_MEMBER_PERMISSIONS } from './state.ts';
 export { LIMITS, MessageFlag, countComponents } from './validation.ts';
 export { loginClient } from './login.ts';
+export { DEFAULT_RATE_LIMIT_RULES } from './rate-limits.ts';
+export type { RateLimitEvent, RateLimitOptions, RateLimitRule, RateLimitViolation } from './rate-limits.ts';
 
 export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
   const resolved = resolveOptions(options);
@@ -36,7 +41,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   addApplicationRoutes(router, state, gateway);
   addChannelRoutes(router, state, gateway);
   addInteractionRoutes(router, state, gateway);
-  const server = new FakeHttpServer(state, router, gateway);
+  const rateLimits = new FakeRateLimits(options.rateLimits);
+  const server = new FakeHttpServer(state, router, gateway, rateLimits);
   state.baseUrl = await server.listen();
 
   const ensureMember = (user: FakeUser): void => {
@@ -62,6 +68,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     guildId: resolved.guildId,
     channelId: resolved.channelId,
     requests: server.requests,
+    rateLimits,
     user(user: FakeUser): FakeActor {
       ensureMember(user);
       return new Actor(state, gateway, user);

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { DiscordApiError, apiErrors } from './errors.ts';
 import type { FakeGateway } from './gateway.ts';
+import type { FakeRateLimits } from './rate-limits.ts';
 import type { FakeState } from './state.ts';
 import type { FailResponse, RecordedFile, RecordedRequest } from './types.ts';
 
@@ -90,6 +91,7 @@ export class FakeHttpServer {
     private readonly state: FakeState,
     private readonly router: Router,
     private readonly gateway: FakeGateway,
+    private readonly rateLimits: FakeRateLimits,
   ) {
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
@@ -147,6 +149,12 @@ export class FakeHttpServer {
       return;
     }
 
+    const limit = this.rateLimits.admit(method, path, req.headers.authorization?.startsWith('Bot ') === true);
+    if (limit.status === 429) {
+      this.#finish(res, entry, limit.status, limit.body, limit.headers);
+      return;
+    }
+
     let status: number;
     let body: unknown;
     try {
@@ -173,7 +181,7 @@ export class FakeHttpServer {
       status = error.status;
       body = error.toJSON();
     }
-    this.#finish(res, entry, status, body, {});
+    this.#finish(res, entry, status, body, limit.headers);
   }
 
   #finish(

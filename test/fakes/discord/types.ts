@@ -1,4 +1,5 @@
 import type { APIApplicationCommand, APIEmbed, APIMessageTopLevelComponent } from 'discord-api-types/v10';
+import type { FakeRateLimits, RateLimitOptions } from './rate-limits.ts';
 
 /** A guild member the tests act as. */
 export interface FakeUser {
@@ -39,6 +40,8 @@ export interface FakeDiscordOptions {
    * guessed from the JavaScript values.
    */
   strictCommands?: boolean;
+  /** Discord's rate limits (429 with retry_after); off by default. Also switchable later via `rateLimits`. */
+  rateLimits?: RateLimitOptions;
 }
 
 export interface RecordedFile {
@@ -250,6 +253,8 @@ export interface FakeDiscord {
   channelId: string;
   /** Every REST request, in the order it was fully received (unknown routes and failures included). */
   requests: RecordedRequest[];
+  /** Per-route and global rate limits: `configure()` turns them on or off; `events` and `violations()` check clients. */
+  rateLimits: FakeRateLimits;
   /** Acts as this guild member (registered in the guild; unknown role ids are created). */
   user(user: FakeUser): FakeActor;
   /** A channel or thread, deleted ones included (see `deleted`). */
