@@ -187,6 +187,8 @@ export function presetOptions(plan: TrainingPlan): ConfigToml {
   const options: ConfigToml = {};
   const optimizerArgs = plan.optimizer?.value.args ?? [];
   if (optimizerArgs.length > 0) options.optimizer_args = [...optimizerArgs];
+  const maxGradNorm = plan.optimizer?.value.maxGradNorm;
+  if (maxGradNorm !== undefined) options.max_grad_norm = maxGradNorm;
   const loss = plan.loss?.value;
   if (loss?.vParameterization) options.v_parameterization = true;
   if (loss?.zeroTerminalSnr) options.zero_terminal_snr = true;

@@ -15,6 +15,8 @@ export interface OptimizerSettings {
   type: string;
   /** `key=value` strings for `optimizer_args`. */
   args: string[];
+  /** `max_grad_norm` when not sd-scripts' default 1.0. */
+  maxGradNorm?: number;
 }
 
 export interface FamilyPreset {
@@ -49,6 +51,8 @@ const ADAMW: OptimizerSettings = { type: 'AdamW', args: [] };
 const ADAFACTOR_FIXED: OptimizerSettings = {
   type: 'Adafactor',
   args: ['scale_parameter=False', 'relative_step=False', 'warmup_init=False'],
+  // Adafactor clips its own updates; sd-scripts advises turning gradient clipping off with a fixed-rate Adafactor.
+  maxGradNorm: 0,
 };
 
 const SDXL_SOURCES = {

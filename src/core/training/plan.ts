@@ -433,7 +433,7 @@ export function planTraining(input: PlanInput): TrainingPlan {
         count: buckets.length,
       },
       why: sources
-        ? `${presetSettings.minBucket}–${presetSettings.maxBucket}, ${sources.buckets} (multiples of ${steps}): ${buckets.length} buckets`
+        ? `${presetSettings.minBucket}–${presetSettings.maxBucket}, ${sources.buckets}${snapped ? `; sd-scripts snaps the limits to multiples of ${steps}, so it really uses ${range.min}–${range.max}` : ` (multiples of ${steps})`}: ${buckets.length} buckets`
         : snapped
           ? `the guide's ${presetSettings.minBucket}–${presetSettings.maxBucket} at ${presetSettings.resolution}; sd-scripts snaps bucket limits to multiples of ${steps} (min down, max up), so it really uses ${range.min}–${range.max}: ${buckets.length} buckets`
           : `the guide's ${presetSettings.minBucket}–${presetSettings.maxBucket} at ${presetSettings.resolution} (multiples of ${steps}): ${buckets.length} buckets`,
