@@ -36,7 +36,7 @@ const modelSchema = z
     family: z.enum(['sd1', 'sdxl']).optional(),
     tagStyle: z.enum(['anime', 'e621']).optional(),
     clipSkip: z.number().int().min(1).max(12).optional(),
-    kind: z.enum(BASE_MODEL_KINDS as [string, ...string[]]).optional(),
+    kind: z.enum(BASE_MODEL_KINDS).optional(),
     prediction: z.enum(['epsilon', 'v']).optional(),
     promptPrefix: z.string().max(300).optional(),
     // Accepted only to explain why it is refused.
@@ -54,7 +54,7 @@ type ModelEntry = z.infer<typeof modelSchema>;
  */
 function entryProblems(entry: ModelEntry): string[] {
   const problems: string[] = [];
-  const kind = entry.kind === undefined ? undefined : KIND_DEFAULTS[entry.kind as keyof typeof KIND_DEFAULTS];
+  const kind = entry.kind === undefined ? undefined : KIND_DEFAULTS[entry.kind];
   const family = entry.family ?? kind?.family;
   if (entry.v2 !== undefined) {
     problems.push(
@@ -133,7 +133,7 @@ export async function loadBaseModels(path: string): Promise<BaseModel[]> {
     if (seen.has(key))
       throw new BaseModelListError(`The base-model list ${path} names ${JSON.stringify(model.name)} twice.`);
     seen.add(key);
-    const kind = model.kind === undefined ? undefined : (model.kind as BaseModel['kind'] & string);
+    const kind = model.kind;
     const defaults = kind === undefined ? undefined : KIND_DEFAULTS[kind];
     const result: BaseModel = {
       name: model.name,

@@ -6,8 +6,8 @@ import type { ModelFamily, TagStyle } from './plan.ts';
  * default can still be set by hand in the list.
  */
 
-export type BaseModelKind = 'illustrious' | 'noobai' | 'pony';
-export const BASE_MODEL_KINDS: readonly BaseModelKind[] = ['illustrious', 'noobai', 'pony'];
+export const BASE_MODEL_KINDS = ['illustrious', 'noobai', 'pony'] as const;
+export type BaseModelKind = (typeof BASE_MODEL_KINDS)[number];
 
 export interface KindDefaults {
   label: string;
