@@ -3,7 +3,10 @@ import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
 import { UserError } from '../core/errors.ts';
+import { BASE_MODEL_KINDS, KIND_DEFAULTS } from '../core/training/base-model-kinds.ts';
+import { checkpointMismatches, classifyCheckpoint } from '../core/training/model-header.ts';
 import type { BaseModel } from '../core/training/plan.ts';
+import { readSafetensorsHeader, SafetensorsError } from './safetensors.ts';
 
 /**
  * The GPU worker's base models (BASE_MODELS_FILE), JSON or TOML:
@@ -14,21 +17,66 @@ import type { BaseModel } from '../core/training/plan.ts';
  *   family = "sd1"        # sd1 | sdxl
  *   tagStyle = "e621"     # anime | e621
  *   clipSkip = 2          # optional, SD1.x only
+ *   kind = "noobai"       # optional: illustrious | noobai | pony (SDXL; sets family, tagStyle, promptPrefix)
+ *   prediction = "v"      # optional: epsilon (default) | v
+ *   promptPrefix = "…"    # optional, put before every sample prompt
  *
- * A relative `file` is relative to the list file's folder.
+ * A relative `file` is relative to the list file's folder. Lists written before `kind` and `prediction` existed
+ * stay valid: their entries are ε models whose family and tag style are given.
  */
 
-const modelSchema = z.object({
-  name: z
-    .string()
-    .min(1)
-    .max(100)
-    .regex(/^[^\s].*[^\s]$|^[^\s]$/, 'must not start or end with a space'),
-  file: z.string().min(1),
-  family: z.enum(['sd1', 'sdxl']),
-  tagStyle: z.enum(['anime', 'e621']),
-  clipSkip: z.number().int().min(1).max(12).optional(),
-});
+const modelSchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[^\s].*[^\s]$|^[^\s]$/, 'must not start or end with a space'),
+    file: z.string().min(1),
+    family: z.enum(['sd1', 'sdxl']).optional(),
+    tagStyle: z.enum(['anime', 'e621']).optional(),
+    clipSkip: z.number().int().min(1).max(12).optional(),
+    kind: z.enum(BASE_MODEL_KINDS).optional(),
+    prediction: z.enum(['epsilon', 'v']).optional(),
+    promptPrefix: z.string().max(300).optional(),
+    // Accepted only to explain why it is refused.
+    v2: z.boolean().optional(),
+  })
+  .strict();
+
+type ModelEntry = z.infer<typeof modelSchema>;
+
+/**
+ * Combinations sd-scripts would train wrongly, refused with what to change: `v2` (SD 2.x) is not a family Kiln
+ * trains and sdxl_train_network.py asserts it off; clip skip on SDXL is ignored by sd-scripts (SDXL always
+ * takes the penultimate text-encoder layer, which is what Pony's "clip skip 2" asks for); a named SDXL model
+ * declared as SD 1.x.
+ */
+function entryProblems(entry: ModelEntry): string[] {
+  const problems: string[] = [];
+  const kind = entry.kind === undefined ? undefined : KIND_DEFAULTS[entry.kind];
+  const family = entry.family ?? kind?.family;
+  if (entry.v2 !== undefined) {
+    problems.push(
+      'v2 is for SD 2.x models, which Kiln does not train (and sdxl_train_network.py refuses it); remove v2',
+    );
+  }
+  if (family === undefined) problems.push('family is required (sd1 or sdxl) unless kind is given');
+  if (entry.tagStyle === undefined && kind === undefined) {
+    problems.push('tagStyle is required (anime or e621) unless kind is given');
+  }
+  if (kind && family !== kind.family) {
+    problems.push(
+      `kind ${entry.kind} is an SDXL model, but family is ${family}; remove family or set it to sdxl`,
+    );
+  }
+  if (family === 'sdxl' && entry.clipSkip !== undefined) {
+    problems.push(
+      `clipSkip ${entry.clipSkip} has no effect on SDXL: sd-scripts ignores it there, and SDXL already reads the text encoders' penultimate layer (what Pony's "clip skip 2" means); remove clipSkip`,
+    );
+  }
+  return problems;
+}
 
 const listSchema = z.array(modelSchema);
 
@@ -72,6 +120,12 @@ export async function loadBaseModels(path: string): Promise<BaseModel[]> {
   }
   const models = parsed.data;
   if (models.length === 0) throw new BaseModelListError(`The base-model list ${path} has no models.`);
+  const problems = models.flatMap((model, index) =>
+    entryProblems(model).map((problem) => `${index} (${JSON.stringify(model.name)}): ${problem}`),
+  );
+  if (problems.length > 0) {
+    throw new BaseModelListError(`The base-model list ${path} is not valid: ${problems.join('; ')}`);
+  }
   const seen = new Set<string>();
   const folder = dirname(path);
   return models.map((model) => {
@@ -79,13 +133,20 @@ export async function loadBaseModels(path: string): Promise<BaseModel[]> {
     if (seen.has(key))
       throw new BaseModelListError(`The base-model list ${path} names ${JSON.stringify(model.name)} twice.`);
     seen.add(key);
+    const kind = model.kind;
+    const defaults = kind === undefined ? undefined : KIND_DEFAULTS[kind];
     const result: BaseModel = {
       name: model.name,
       file: isAbsolute(model.file) ? model.file : resolve(folder, model.file),
-      family: model.family,
-      tagStyle: model.tagStyle,
+      // entryProblems guarantees one of each pair.
+      family: (model.family ?? defaults?.family) as BaseModel['family'],
+      tagStyle: (model.tagStyle ?? defaults?.tagStyle) as BaseModel['tagStyle'],
     };
     if (model.clipSkip !== undefined) result.clipSkip = model.clipSkip;
+    if (kind !== undefined) result.kind = kind;
+    if (model.prediction !== undefined) result.prediction = model.prediction;
+    const prefix = model.promptPrefix ?? defaults?.promptPrefix;
+    if (prefix) result.promptPrefix = prefix;
     return result;
   });
 }
@@ -112,6 +173,33 @@ export async function assertBaseModelFile(model: BaseModel): Promise<void> {
     throw new UserError(
       'model-missing',
       `The file of base model ${JSON.stringify(model.name)} is missing on this worker: ${model.file}`,
+    );
+  }
+  await assertBaseModelHeader(model);
+}
+
+/**
+ * Refuses an entry its checkpoint contradicts (an SDXL kind on an SD 1.x file, a v-pred file declared ε, and the
+ * reverse). Only a readable .safetensors header is judged; anything else (a Diffusers folder, a .ckpt) is left
+ * to sd-scripts, which reports an unreadable model itself.
+ */
+export async function assertBaseModelHeader(model: BaseModel): Promise<void> {
+  if (extname(model.file).toLowerCase() !== '.safetensors') return;
+  let header;
+  try {
+    header = await readSafetensorsHeader(model.file);
+  } catch (error) {
+    if (error instanceof SafetensorsError || (error as NodeJS.ErrnoException).code === 'EISDIR') return;
+    throw error;
+  }
+  const problems = checkpointMismatches(
+    model,
+    classifyCheckpoint({ tensorNames: header.tensors.keys(), metadata: header.metadata }),
+  );
+  if (problems.length > 0) {
+    throw new UserError(
+      'invalid-model',
+      `Base model ${JSON.stringify(model.name)} does not match its file ${model.file}: ${problems.join('; ')}. Fix the entry in the base-model list.`,
     );
   }
 }

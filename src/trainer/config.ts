@@ -112,7 +112,8 @@ export function buildTrainerConfig(input: TrainerConfigInput): TrainerConfig {
     // L = S/(R·E·I) spreads the strength evenly over the run: a constant rate is what the formula assumes.
     lr_scheduler: 'constant',
     // Plain AdamW needs no extra package (bitsandbytes); its extra memory for LoRA-sized weights is small.
-    optimizer_type: 'AdamW',
+    // SDXL plans name their own optimizer (family-presets.ts).
+    optimizer_type: plan.optimizer?.value.type ?? 'AdamW',
     mixed_precision: input.mixedPrecision ?? 'fp16',
     sdpa: true,
     cache_latents: true,
@@ -131,12 +132,13 @@ export function buildTrainerConfig(input: TrainerConfigInput): TrainerConfig {
     config.no_half_vae = true;
     config.gradient_checkpointing = true;
   }
+  Object.assign(config, presetOptions(plan));
 
   let samples: TrainerConfig['samples'] = null;
   if (input.samplePrompts && input.samplePrompts.length > 0) {
     if (!input.samplePromptsPath)
       throw new Error('samplePromptsPath is required when samplePrompts are given');
-    const lines = samplePromptLines(input.samplePrompts, {
+    const lines = samplePromptLines(withPromptPrefix(input.samplePrompts, plan.baseModel?.promptPrefix), {
       width: resolution,
       height: resolution,
       ...DEFAULT_SAMPLE_SETTINGS,
@@ -174,6 +176,38 @@ export function buildTrainerConfig(input: TrainerConfigInput): TrainerConfig {
     ],
   };
   return { script: scriptFor(plan), config, dataset, samples };
+}
+
+/**
+ * The options a family preset adds: its optimizer's arguments, loss weighting, v-prediction, U-Net-only
+ * training. v-pred needs `v_parameterization` and `zero_terminal_snr` together (sd-scripts warns that ztSNR
+ * alone trains "unexpected" results) and never `v_pred_like_loss`, which sd-scripts refuses beside them.
+ */
+export function presetOptions(plan: TrainingPlan): ConfigToml {
+  const options: ConfigToml = {};
+  const optimizerArgs = plan.optimizer?.value.args ?? [];
+  if (optimizerArgs.length > 0) options.optimizer_args = [...optimizerArgs];
+  const maxGradNorm = plan.optimizer?.value.maxGradNorm;
+  if (maxGradNorm !== undefined) options.max_grad_norm = maxGradNorm;
+  const loss = plan.loss?.value;
+  if (loss?.vParameterization) options.v_parameterization = true;
+  if (loss?.zeroTerminalSnr) options.zero_terminal_snr = true;
+  if (loss?.minSnrGamma !== null && loss?.minSnrGamma !== undefined) options.min_snr_gamma = loss.minSnrGamma;
+  if (loss?.noiseOffset !== null && loss?.noiseOffset !== undefined) options.noise_offset = loss.noiseOffset;
+  if (plan.textEncoderLr.value.ratio === 0 && plan.family === 'sdxl') options.network_train_unet_only = true;
+  return options;
+}
+
+/** Sample prompts with the base model's prefix (Pony's score tags) in front, unless a prompt already starts so. */
+export function withPromptPrefix(
+  prompts: readonly SamplePrompt[],
+  prefix: string | undefined,
+): SamplePrompt[] {
+  const start = prefix?.trim().replace(/,\s*$/, '') ?? '';
+  if (start === '') return [...prompts];
+  return prompts.map((prompt) =>
+    prompt.prompt.trim().startsWith(start) ? prompt : { ...prompt, prompt: `${start}, ${prompt.prompt}` },
+  );
 }
 
 /** TOML text with integers as integers and every other number as a float (`64.0`, not `64`). */

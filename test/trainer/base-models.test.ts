@@ -98,3 +98,206 @@ describe('findBaseModel and assertBaseModelFile', () => {
     ).resolves.toBeUndefined();
   });
 });
+
+/** A minimal, valid safetensors file: one tiny F16 tensor per name, and the given metadata. */
+async function writeCheckpoint(
+  path: string,
+  names: readonly string[],
+  metadata: Record<string, string> = {},
+): Promise<void> {
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  names.forEach((name, index) => {
+    header[name] = { dtype: 'F16', shape: [1], data_offsets: [index * 2, index * 2 + 2] };
+  });
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(json.length));
+  await writeFile(path, Buffer.concat([length, json, Buffer.alloc(names.length * 2)]));
+}
+
+const SDXL_TENSORS = [
+  'model.diffusion_model.input_blocks.0.0.weight',
+  'conditioner.embedders.0.transformer.text_model.final_layer_norm.weight',
+];
+const SD1_TENSORS = [
+  'model.diffusion_model.input_blocks.0.0.weight',
+  'cond_stage_model.transformer.text_model.final_layer_norm.weight',
+];
+
+describe('base models of today: kind, prediction, prompt prefix', () => {
+  const README_LIST =
+    '[[models]]\nname = "Illustrious XL"\nfile = "/m/illustriousXL_v01.safetensors"\nkind = "illustrious"\n\n' +
+    '[[models]]\nname = "NoobAI eps"\nfile = "/m/noobaiXL_eps11.safetensors"\nkind = "noobai"\n\n' +
+    '[[models]]\nname = "NoobAI vpred"\nfile = "/m/noobaiXL_vpred10.safetensors"\nkind = "noobai"\nprediction = "v"\n\n' +
+    '[[models]]\nname = "Pony V6"\nfile = "/m/ponyDiffusionV6XL.safetensors"\nkind = "pony"\n\n' +
+    '[[models]]\nname = "yiffymix"\nfile = "/m/yiffymix_v36.safetensors"\nfamily = "sd1"\ntagStyle = "e621"\nclipSkip = 2\n';
+
+  it("fills family, tag vocabulary and sample prefix from the kind (the README's example list)", async () => {
+    const path = join(tmp.dir, 'today.toml');
+    await writeFile(path, README_LIST);
+    expect(await loadBaseModels(path)).toEqual([
+      {
+        name: 'Illustrious XL',
+        file: '/m/illustriousXL_v01.safetensors',
+        family: 'sdxl',
+        tagStyle: 'anime',
+        kind: 'illustrious',
+      },
+      {
+        name: 'NoobAI eps',
+        file: '/m/noobaiXL_eps11.safetensors',
+        family: 'sdxl',
+        tagStyle: 'e621',
+        kind: 'noobai',
+        promptPrefix: 'masterpiece, best quality, newest, absurdres, highres',
+      },
+      {
+        name: 'NoobAI vpred',
+        file: '/m/noobaiXL_vpred10.safetensors',
+        family: 'sdxl',
+        tagStyle: 'e621',
+        kind: 'noobai',
+        prediction: 'v',
+        promptPrefix: 'masterpiece, best quality, newest, absurdres, highres',
+      },
+      {
+        name: 'Pony V6',
+        file: '/m/ponyDiffusionV6XL.safetensors',
+        family: 'sdxl',
+        tagStyle: 'e621',
+        kind: 'pony',
+        promptPrefix: 'score_9, score_8_up, score_7_up, score_6_up, score_5_up, score_4_up',
+      },
+      { name: 'yiffymix', file: '/m/yiffymix_v36.safetensors', family: 'sd1', tagStyle: 'e621', clipSkip: 2 },
+    ]);
+  });
+
+  it('lets the list override a default: tag style, an empty prompt prefix', async () => {
+    const path = join(tmp.dir, 'override.json');
+    await writeFile(
+      path,
+      JSON.stringify([
+        { name: 'noob', file: '/n.safetensors', kind: 'noobai', tagStyle: 'anime', promptPrefix: '' },
+      ]),
+    );
+    expect(await loadBaseModels(path)).toEqual([
+      { name: 'noob', file: '/n.safetensors', family: 'sdxl', tagStyle: 'anime', kind: 'noobai' },
+    ]);
+  });
+
+  it.each([
+    [
+      { name: 'Pony XL', file: '/p', family: 'sdxl', tagStyle: 'e621', clipSkip: 2 },
+      '0 ("Pony XL"): clipSkip 2 has no effect on SDXL: sd-scripts ignores it there, and SDXL already reads the text encoders\' penultimate layer (what Pony\'s "clip skip 2" means); remove clipSkip',
+    ],
+    [{ name: 'pony', file: '/p', kind: 'pony', clipSkip: 2 }, '0 ("pony"): clipSkip 2 has no effect on SDXL'],
+    [
+      { name: 'xl', file: '/x', family: 'sdxl', tagStyle: 'e621', v2: true },
+      '0 ("xl"): v2 is for SD 2.x models, which Kiln does not train (and sdxl_train_network.py refuses it); remove v2',
+    ],
+    [
+      { name: 'ill', file: '/i', kind: 'illustrious', family: 'sd1' },
+      '0 ("ill"): kind illustrious is an SDXL model, but family is sd1; remove family or set it to sdxl',
+    ],
+    [
+      { name: 'x', file: '/x', tagStyle: 'e621' },
+      '0 ("x"): family is required (sd1 or sdxl) unless kind is given',
+    ],
+    [
+      { name: 'x', file: '/x', family: 'sd1' },
+      '0 ("x"): tagStyle is required (anime or e621) unless kind is given',
+    ],
+    [{ name: 'x', file: '/x', kind: 'noobai', prediction: 'vpred' }, '0.prediction'],
+    [{ name: 'x', file: '/x', kind: 'animagine' }, '0.kind'],
+    [{ name: 'x', file: '/x', kind: 'pony', promptprefix: 'score_9' }, 'promptprefix'],
+  ])('refuses %j', async (model, message) => {
+    const path = join(tmp.dir, 'refused.json');
+    await writeFile(path, JSON.stringify([model]));
+    await expect(loadBaseModels(path)).rejects.toThrow(message);
+  });
+});
+
+describe('assertBaseModelFile reads the checkpoint header', () => {
+  const file = (name: string) => join(tmp.dir, 'models', name);
+
+  it('accepts entries their files agree with', async () => {
+    await writeCheckpoint(file('noob-v.safetensors'), [...SDXL_TENSORS, 'v_pred', 'ztsnr']);
+    await writeCheckpoint(file('pony.safetensors'), SDXL_TENSORS);
+    await writeCheckpoint(file('sd1.safetensors'), SD1_TENSORS);
+    await expect(
+      assertBaseModelFile({
+        name: 'v',
+        file: file('noob-v.safetensors'),
+        family: 'sdxl',
+        tagStyle: 'e621',
+        prediction: 'v',
+      }),
+    ).resolves.toBeUndefined();
+    await expect(
+      assertBaseModelFile({
+        name: 'p',
+        file: file('pony.safetensors'),
+        family: 'sdxl',
+        tagStyle: 'e621',
+        kind: 'pony',
+      }),
+    ).resolves.toBeUndefined();
+    await expect(
+      assertBaseModelFile({ name: 's', file: file('sd1.safetensors'), family: 'sd1', tagStyle: 'anime' }),
+    ).resolves.toBeUndefined();
+  });
+
+  it('refuses an SDXL kind on an SD 1.x file', async () => {
+    await writeCheckpoint(file('really-sd1.safetensors'), SD1_TENSORS);
+    const error = await assertBaseModelFile({
+      name: 'Illustrious XL',
+      file: file('really-sd1.safetensors'),
+      family: 'sdxl',
+      tagStyle: 'anime',
+      kind: 'illustrious',
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).code).toBe('invalid-model');
+    expect((error as UserError).message).toBe(
+      `Base model "Illustrious XL" does not match its file ${file('really-sd1.safetensors')}: the list says family sdxl (kind illustrious), but the file is an SD 1.x checkpoint (its text-encoder keys start with cond_stage_model.transformer.); set family = "sd1" and drop kind or point the entry at the right file. Fix the entry in the base-model list.`,
+    );
+  });
+
+  it('refuses a v-pred file declared ε, and a v entry whose metadata says ε', async () => {
+    await writeCheckpoint(file('vpred.safetensors'), SDXL_TENSORS, { 'modelspec.prediction_type': 'v' });
+    await expect(
+      assertBaseModelFile({
+        name: 'NoobAI',
+        file: file('vpred.safetensors'),
+        family: 'sdxl',
+        tagStyle: 'e621',
+        kind: 'noobai',
+      }),
+    ).rejects.toThrow(
+      /v-prediction model \(metadata modelspec\.prediction_type = "v"\).*add prediction = "v"/,
+    );
+    await writeCheckpoint(file('eps.safetensors'), SDXL_TENSORS, { 'modelspec.prediction_type': 'epsilon' });
+    await expect(
+      assertBaseModelFile({
+        name: 'NoobAI v',
+        file: file('eps.safetensors'),
+        family: 'sdxl',
+        tagStyle: 'e621',
+        prediction: 'v',
+      }),
+    ).rejects.toThrow(/declares prediction = "v" but the file says ε-prediction/);
+  });
+
+  it('leaves a file it cannot read as safetensors to sd-scripts', async () => {
+    // yiffymix.safetensors holds the word "weights": not a header, so nothing is judged.
+    await expect(
+      assertBaseModelFile({
+        name: 'y',
+        file: file('yiffymix.safetensors'),
+        family: 'sdxl',
+        tagStyle: 'e621',
+        kind: 'pony',
+      }),
+    ).resolves.toBeUndefined();
+  });
+});

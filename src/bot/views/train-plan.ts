@@ -21,6 +21,7 @@ import {
   type TrainingPlan,
 } from '../../core/training/plan.ts';
 import type { ProjectRow, TrainingPlanRow, TrainingRunRow } from '../../db/schema/index.ts';
+import { KIND_DEFAULTS } from '../../core/training/base-model-kinds.ts';
 import { MAX_SAMPLE_PROMPTS } from '../../training/plan.ts';
 import { planButtonId, planModalId } from '../components/train-ids.ts';
 
@@ -47,7 +48,16 @@ export interface PlanCardInput {
 
 function familyName(model: BaseModel | null): string {
   if (!model) return 'SD 1.x';
-  return model.family === 'sdxl' ? 'SDXL' : 'SD 1.x';
+  const family = model.family === 'sdxl' ? 'SDXL' : 'SD 1.x';
+  const kind = model.kind ? ` ${KIND_DEFAULTS[model.kind].label}` : '';
+  return `${family}${kind}${model.prediction === 'v' ? ' v-pred' : ''}`;
+}
+
+/** The preset with the resolution each family trains it at (SD 1.x 768, SDXL 1024 for full). */
+function presetText(preset: string, plans: readonly TrainingPlan[]): string {
+  const sizes = [...new Set(plans.map((plan) => plan.resolution.value))];
+  const name = preset === 'full' ? 'full' : 'trash-tier';
+  return `${name} (${sizes.length > 0 ? sizes.join(' / ') : preset === 'full' ? 768 : 512})`;
 }
 
 export function runLine(run: TrainingRunRow, position: number | null | undefined): string {
@@ -92,7 +102,7 @@ export function planCardMessage(input: PlanCardInput) {
   const closed = row.closedAt !== null;
   const header = [
     `## Training plan · ${clip(project.characterName, 80)}`,
-    `Main tag \`${project.mainTag}\` · strength **${row.strength}** · preset **${row.preset === 'full' ? 'full (768)' : 'trash-tier (512)'}** · LoCon **${row.locon ? 'on' : 'off'}**`,
+    `Main tag \`${project.mainTag}\` · strength **${row.strength}** · preset **${presetText(row.preset, plans)}** · LoCon **${row.locon ? 'on' : 'off'}**`,
     `Base model${row.baseModels.length === 1 ? '' : 's'}: ${plans
       .map(
         (plan) =>

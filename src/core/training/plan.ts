@@ -6,6 +6,8 @@ import {
   type BucketRange,
   type Size,
 } from './buckets.ts';
+import type { BaseModelKind } from './base-model-kinds.ts';
+import { familyPreset, type FamilyPreset, type OptimizerSettings } from './family-presets.ts';
 
 /**
  * The guide's training plan (step 6 and the trash-tier process) as one pure function: every number the training
@@ -15,6 +17,8 @@ import {
 export type Preset = 'full' | 'trash';
 export type ModelFamily = 'sd1' | 'sdxl';
 export type TagStyle = 'anime' | 'e621';
+/** What the U-Net predicts: the noise (ε, SD 1.5 and most SDXL) or the velocity (v, NoobAI-XL v-pred). */
+export type Prediction = 'epsilon' | 'v';
 
 export interface BaseModel {
   name: string;
@@ -25,6 +29,12 @@ export interface BaseModel {
   tagStyle: TagStyle;
   /** CLIP skip to train with; SD1.x anime models usually use 2. */
   clipSkip?: number;
+  /** Absent means ε. */
+  prediction?: Prediction;
+  /** A named SDXL model whose defaults apply (base-model-kinds.ts). */
+  kind?: BaseModelKind;
+  /** Put before every sample prompt (Pony's score tags). */
+  promptPrefix?: string;
 }
 
 export interface PresetSettings {
@@ -35,10 +45,10 @@ export interface PresetSettings {
   batchAt24Gb: number;
 }
 
-/** Guide step 6: 768 with buckets 480–1440 (batch 5 on 24 GB); trash-tier: 512 with 320–960 (batch 12). */
+/** Guide step 6 for SD 1.x (the SDXL presets are in family-presets.ts). */
 export const PRESETS: Readonly<Record<Preset, PresetSettings>> = {
-  full: { resolution: 768, minBucket: 480, maxBucket: 1440, batchAt24Gb: 5 },
-  trash: { resolution: 512, minBucket: 320, maxBucket: 960, batchAt24Gb: 12 },
+  full: familyPreset('sd1', 'full'),
+  trash: familyPreset('sd1', 'trash'),
 };
 
 /**
@@ -136,7 +146,21 @@ export interface TrainingPlan {
   network: Explained<{ module: 'networks.lora'; dim: number; alpha: number }>;
   conv: Explained<{ dim: number; alpha: number } | null>;
   captions: Explained<{ shuffle: boolean; keepTokens: number }>;
+  /** Absent in plans stored before the SDXL presets (they were all AdamW, ε, no loss weighting). */
+  optimizer?: Explained<OptimizerSettings>;
+  loss?: Explained<LossSettings>;
+  /** For a reader who knows the guide: what this family's preset changes and why; empty for SD 1.x. */
+  guideDifferences?: string[];
   warnings: string[];
+}
+
+export interface LossSettings {
+  prediction: Prediction;
+  /** v-pred: `v_parameterization` and `zero_terminal_snr`. */
+  vParameterization: boolean;
+  zeroTerminalSnr: boolean;
+  minSnrGamma: number | null;
+  noiseOffset: number | null;
 }
 
 function invalid(message: string): never {
@@ -168,8 +192,13 @@ export function formatDuration(seconds: number): string {
 }
 
 /** Batch size from the guide's 24 GB figures, scaled linearly with memory and rounded down, never below 1. */
-export function batchSizeFor(preset: Preset, gpuMemoryGb: number): number {
-  return Math.max(1, Math.floor((PRESETS[preset].batchAt24Gb * gpuMemoryGb) / 24));
+export function batchSizeFor(preset: Preset, gpuMemoryGb: number, family: ModelFamily = 'sd1'): number {
+  return Math.max(1, Math.floor((familyPreset(family, preset).batchAt24Gb * gpuMemoryGb) / 24));
+}
+
+/** The least GPU memory at which the linear rule still gives one image per step, in GB. */
+export function minimumGpuMemoryGb(settings: Pick<FamilyPreset, 'batchAt24Gb'>): number {
+  return Math.ceil((24 / settings.batchAt24Gb) * 10) / 10;
 }
 
 /** The guide's learning rate formula: L = S / (R·E·I); 1.0 nominally means fully baked. */
@@ -201,17 +230,20 @@ export function planTraining(input: PlanInput): TrainingPlan {
   const repeats = positiveInteger(input.repeats ?? PLAN_DEFAULTS.repeats, 'Repeats', 1000);
   const epochs = positiveInteger(input.epochs ?? PLAN_DEFAULTS.epochs, 'Epochs', 1000);
   const preset = input.preset ?? PLAN_DEFAULTS.preset;
-  const presetSettings = PRESETS[preset];
+  const baseModel = input.baseModel ?? null;
+  const family = baseModel?.family ?? 'sd1';
+  const presetSettings = familyPreset(family, preset);
+  const sources = presetSettings.sources;
   const gpuMemoryGb = input.gpuMemoryGb ?? PLAN_DEFAULTS.gpuMemoryGb;
   if (!Number.isFinite(gpuMemoryGb) || gpuMemoryGb <= 0) {
     invalid(`GPU memory must be a positive number of GB, got ${gpuMemoryGb}.`);
   }
-  const networkDim = positiveInteger(input.networkDim ?? PLAN_DEFAULTS.networkDim, 'Network dim', 1024);
-  const networkAlpha = input.networkAlpha ?? PLAN_DEFAULTS.networkAlpha;
+  const networkDim = positiveInteger(input.networkDim ?? presetSettings.networkDim, 'Network dim', 1024);
+  const networkAlpha = input.networkAlpha ?? presetSettings.networkAlpha;
   if (!Number.isFinite(networkAlpha) || networkAlpha < 0 || networkAlpha > networkDim * 4) {
     invalid(`Network alpha must be from 0 to ${networkDim * 4}, got ${networkAlpha}.`);
   }
-  const ratio = input.textEncoderRatio ?? PLAN_DEFAULTS.textEncoderRatio;
+  const ratio = input.textEncoderRatio ?? presetSettings.textEncoderRatio;
   if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
     invalid(`The text encoder ratio must be from 0 to 1 (the guide uses 0.5–0.6), got ${ratio}.`);
   }
@@ -220,8 +252,6 @@ export function planTraining(input: PlanInput): TrainingPlan {
     'The main tag count',
     16,
   );
-  const baseModel = input.baseModel ?? null;
-  const family = baseModel?.family ?? 'sd1';
   const timing = input.timing ?? DEFAULT_TIMING;
   const previews = input.sampleImagesPerEpoch ?? 0;
   if (!Number.isInteger(previews) || previews < 0) {
@@ -233,14 +263,23 @@ export function planTraining(input: PlanInput): TrainingPlan {
   const teLr = lr * ratio;
 
   // Batch size.
-  const derivedBatch = batchSizeFor(preset, gpuMemoryGb);
+  const derivedBatch = batchSizeFor(preset, gpuMemoryGb, family);
+  if (input.batchSize === undefined && (presetSettings.batchAt24Gb * gpuMemoryGb) / 24 < 1 && sources) {
+    invalid(
+      `The ${preset === 'full' ? 'full' : 'trash-tier'} preset for ${family.toUpperCase()} at ${presetSettings.resolution}² needs about ${minimumGpuMemoryGb(presetSettings)} GB of GPU memory for one image per step (${presetSettings.batchAt24Gb} on 24 GB); this worker has ${gpuMemoryGb} GB. Use the trash-tier preset, an SD 1.x model or a larger GPU.`,
+    );
+  }
   const batchSize =
     input.batchSize === undefined ? derivedBatch : positiveInteger(input.batchSize, 'Batch size', 256);
   const batchWhy =
     input.batchSize === undefined
-      ? gpuMemoryGb === 24
-        ? `the guide's figure for a 24 GB card at ${presetSettings.resolution}: ${presetSettings.batchAt24Gb}`
-        : `the guide's ${presetSettings.batchAt24Gb} at ${presetSettings.resolution} on 24 GB, scaled to ${gpuMemoryGb} GB: floor(${presetSettings.batchAt24Gb} × ${gpuMemoryGb} / 24) = ${derivedBatch}${derivedBatch === 1 && (presetSettings.batchAt24Gb * gpuMemoryGb) / 24 < 1 ? ' (at least 1)' : ''}`
+      ? sources
+        ? gpuMemoryGb === 24
+          ? `${presetSettings.batchAt24Gb}: ${sources.batch}`
+          : `${presetSettings.batchAt24Gb} on 24 GB scaled to ${gpuMemoryGb} GB: floor(${presetSettings.batchAt24Gb} × ${gpuMemoryGb} / 24) = ${derivedBatch} (${sources.batch})`
+        : gpuMemoryGb === 24
+          ? `the guide's figure for a 24 GB card at ${presetSettings.resolution}: ${presetSettings.batchAt24Gb}`
+          : `the guide's ${presetSettings.batchAt24Gb} at ${presetSettings.resolution} on 24 GB, scaled to ${gpuMemoryGb} GB: floor(${presetSettings.batchAt24Gb} × ${gpuMemoryGb} / 24) = ${derivedBatch}${derivedBatch === 1 && (presetSettings.batchAt24Gb * gpuMemoryGb) / 24 < 1 ? ' (at least 1)' : ''}`
       : `set by hand (the guide's figure for ${gpuMemoryGb} GB would be ${derivedBatch})`;
 
   // Buckets, snapped as sd-scripts will snap them.
@@ -305,10 +344,12 @@ export function planTraining(input: PlanInput): TrainingPlan {
       `Strength ${strength} is well above the guide's 1.1 (1.2+ for unusual characters): expect an over-baked model.`,
     );
   }
-  if (ratio !== 0 && (ratio < 0.5 || ratio > 0.6)) {
+  const presetRatio = ratio === presetSettings.textEncoderRatio && sources !== null;
+  if (ratio !== 0 && (ratio < 0.5 || ratio > 0.6) && !presetRatio) {
     warnings.push(`Text encoder ratio ${ratio} is outside the guide's 0.5–0.6.`);
   }
-  if (ratio === 0) warnings.push('Text encoder ratio 0: the text encoder will not be trained.');
+  if (ratio === 0 && !presetRatio)
+    warnings.push('Text encoder ratio 0: the text encoder will not be trained.');
   if (batchSize > samplesPerEpoch) {
     warnings.push(
       `Batch size ${batchSize} is larger than the ${samplesPerEpoch} samples in an epoch; every step is a partial batch.`,
@@ -316,7 +357,7 @@ export function planTraining(input: PlanInput): TrainingPlan {
   }
   if (family === 'sdxl') {
     warnings.push(
-      `SDXL: the guide's batch sizes were measured with SD1.x; SDXL needs much more memory per image. If the run runs out of memory, lower the batch size (${batchSize}).`,
+      `SDXL: the guide's numbers are for SD 1.x, so this plan uses SDXL settings from Civitai's trainer and sd-scripts (each line names its source). Kiln has not measured SDXL's memory use: if the run runs out of memory, lower the batch size (${batchSize}).`,
     );
     if (presetSettings.resolution < 1024) {
       warnings.push(
@@ -325,6 +366,15 @@ export function planTraining(input: PlanInput): TrainingPlan {
     }
   }
 
+  const prediction = baseModel?.prediction ?? 'epsilon';
+  const vPred = prediction === 'v';
+  const noiseOffset = vPred ? null : presetSettings.noiseOffset;
+  const lossWhy = [
+    vPred
+      ? 'v-prediction: v_parameterization and zero_terminal_snr, as the model was trained (sd-scripts needs both; without them the LoRA learns the wrong target)'
+      : 'ε-prediction (noise), the SD default',
+    sources ? sources.loss : 'no min-SNR weighting or noise offset: the guide uses neither',
+  ].join('; ');
   const loconOn = input.locon ?? false;
   return {
     preset,
@@ -361,16 +411,17 @@ export function planTraining(input: PlanInput): TrainingPlan {
     },
     learningRate: {
       value: lr,
-      why: `L = S / (R·E·I) = ${strength} / (${repeats} · ${epochs} · ${images}) = ${lr} (${formatScientific(lr)}); used for the U-Net`,
+      why: `L = S / (R·E·I) = ${strength} / (${repeats} · ${epochs} · ${images}) = ${lr} (${formatScientific(lr)}); used for the U-Net${sources ? `; the guide's rule still holds for SDXL: Civitai's SDXL default, 5e-4 over about 2000 image-steps, is S ≈ 1.0` : ''}`,
     },
     textEncoderLr: {
       value: { lr: teLr, ratio },
-      why: `${ratio} × L = ${ratio} × ${formatScientific(lr)} = ${teLr} (${formatScientific(teLr)}); the guide uses 0.5–0.6 × L`,
+      why: `${ratio} × L = ${ratio} × ${formatScientific(lr)} = ${teLr} (${formatScientific(teLr)}); ${sources && presetRatio ? sources.textEncoder : 'the guide uses 0.5–0.6 × L'}`,
     },
     resolution: {
       value: presetSettings.resolution,
-      why:
-        preset === 'full'
+      why: sources
+        ? `preset ${preset === 'full' ? 'full' : 'trash-tier'}: ${sources.resolution}`
+        : preset === 'full'
           ? 'preset full: the guide prefers 768 when the hardware allows'
           : 'preset trash-tier: the guide trains quick models at 512',
     },
@@ -381,9 +432,11 @@ export function planTraining(input: PlanInput): TrainingPlan {
         requestedMax: presetSettings.maxBucket,
         count: buckets.length,
       },
-      why: snapped
-        ? `the guide's ${presetSettings.minBucket}–${presetSettings.maxBucket} at ${presetSettings.resolution}; sd-scripts snaps bucket limits to multiples of ${steps} (min down, max up), so it really uses ${range.min}–${range.max}: ${buckets.length} buckets`
-        : `the guide's ${presetSettings.minBucket}–${presetSettings.maxBucket} at ${presetSettings.resolution} (multiples of ${steps}): ${buckets.length} buckets`,
+      why: sources
+        ? `${presetSettings.minBucket}–${presetSettings.maxBucket}, ${sources.buckets}${snapped ? `; sd-scripts snaps the limits to multiples of ${steps}, so it really uses ${range.min}–${range.max}` : ` (multiples of ${steps})`}: ${buckets.length} buckets`
+        : snapped
+          ? `the guide's ${presetSettings.minBucket}–${presetSettings.maxBucket} at ${presetSettings.resolution}; sd-scripts snaps bucket limits to multiples of ${steps} (min down, max up), so it really uses ${range.min}–${range.max}: ${buckets.length} buckets`
+          : `the guide's ${presetSettings.minBucket}–${presetSettings.maxBucket} at ${presetSettings.resolution} (multiples of ${steps}): ${buckets.length} buckets`,
     },
     batchSize: { value: batchSize, why: batchWhy },
     stepsPerEpoch: { value: { steps: stepsPerEpoch, exact }, why: stepsWhy },
@@ -395,9 +448,11 @@ export function planTraining(input: PlanInput): TrainingPlan {
     network: {
       value: { module: 'networks.lora', dim: networkDim, alpha: networkAlpha },
       why:
-        networkDim === PLAN_DEFAULTS.networkDim && networkAlpha === PLAN_DEFAULTS.networkAlpha
-          ? 'the guide uses dim 128 for nearly every model and alpha 64 "when in doubt"'
-          : `set by hand (the guide uses dim ${PLAN_DEFAULTS.networkDim}, alpha ${PLAN_DEFAULTS.networkAlpha})`,
+        sources && networkDim === presetSettings.networkDim && networkAlpha === presetSettings.networkAlpha
+          ? sources.network
+          : networkDim === PLAN_DEFAULTS.networkDim && networkAlpha === PLAN_DEFAULTS.networkAlpha
+            ? 'the guide uses dim 128 for nearly every model and alpha 64 "when in doubt"'
+            : `set by hand (the guide uses dim ${PLAN_DEFAULTS.networkDim}, alpha ${PLAN_DEFAULTS.networkAlpha})`,
     },
     conv: {
       value: loconOn ? { dim: PLAN_DEFAULTS.convDim, alpha: PLAN_DEFAULTS.convAlpha } : null,
@@ -409,8 +464,39 @@ export function planTraining(input: PlanInput): TrainingPlan {
       value: { shuffle: true, keepTokens },
       why: `shuffled so every tag is on an even footing; keep_tokens = ${keepTokens} keeps the main tag${keepTokens > 1 ? 's' : ''} first (keep_tokens counts comma-separated tags)`,
     },
+    optimizer: {
+      value: presetSettings.optimizer,
+      why: sources
+        ? sources.optimizer
+        : 'plain AdamW at a constant rate: L = S/(R·E·I) spreads the strength evenly over the run',
+    },
+    loss: {
+      value: {
+        prediction,
+        vParameterization: vPred,
+        zeroTerminalSnr: vPred,
+        minSnrGamma: presetSettings.minSnrGamma,
+        noiseOffset,
+      },
+      why: lossWhy,
+    },
+    guideDifferences: sources ? sdxlDifferences(presetSettings, preset) : [],
     warnings,
   };
+}
+
+/** What an SDXL plan changes from the guide, one short reason each (the card's "Versus the guide" line). */
+function sdxlDifferences(settings: FamilyPreset, preset: Preset): string[] {
+  const guide = PRESETS[preset];
+  return [
+    `${settings.resolution} instead of ${guide.resolution}: SDXL was trained at 1024²`,
+    `dim ${settings.networkDim}/alpha ${settings.networkAlpha} instead of ${PLAN_DEFAULTS.networkDim}/${PLAN_DEFAULTS.networkAlpha}: SDXL's LoRA is about 3× larger at one dim`,
+    settings.textEncoderRatio === 0
+      ? 'U-Net only: trash-tier skips the two text encoders'
+      : `text encoders at ${settings.textEncoderRatio} × L instead of 0.5: SDXL's two encoders over-train fast`,
+    `${settings.optimizer.type} instead of AdamW, min SNR ${settings.minSnrGamma}: Civitai's SDXL defaults`,
+    'no clip skip: SDXL always reads the penultimate layer',
+  ];
 }
 
 export interface PlanLine {
@@ -487,5 +573,27 @@ export function planLines(plan: TrainingPlan): PlanLine[] {
       why: plan.captions.why,
     },
   ];
+  if (plan.optimizer) {
+    lines.push({
+      label: 'Optimizer',
+      value: [plan.optimizer.value.type, ...plan.optimizer.value.args].join(' '),
+      why: plan.optimizer.why,
+    });
+  }
+  if (plan.loss) lines.push({ label: 'Loss', value: lossText(plan.loss.value), why: plan.loss.why });
+  if (plan.guideDifferences && plan.guideDifferences.length > 0) {
+    lines.push({
+      label: 'Versus the guide',
+      value: `${plan.family.toUpperCase()} preset`,
+      why: plan.guideDifferences.join('; '),
+    });
+  }
   return lines;
+}
+
+function lossText(loss: LossSettings): string {
+  const parts = [loss.prediction === 'v' ? 'v-prediction, zero-terminal SNR' : 'ε-prediction'];
+  if (loss.minSnrGamma !== null) parts.push(`min SNR γ ${loss.minSnrGamma}`);
+  if (loss.noiseOffset !== null) parts.push(`noise offset ${loss.noiseOffset}`);
+  return parts.join(', ');
 }
