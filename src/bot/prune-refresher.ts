@@ -1,4 +1,5 @@
 import { Routes, type Client } from 'discord.js';
+import { NO_MENTIONS } from '../notify/discord-rest.ts';
 import { countBoard } from '../core/pruning/progress.ts';
 import type { Db } from '../db/client.ts';
 import { getProject } from '../db/repositories/projects.ts';
@@ -42,7 +43,7 @@ export function createPruneRefresher(options: {
       if (!project) return;
       const states = await loadImageStates(db, project, message.candidateIds);
       await client.rest.patch(Routes.channelMessage(message.channelId, message.messageId), {
-        body: galleryMessage(states, project.datasetFrozenAt !== null),
+        body: { ...galleryMessage(states, project.datasetFrozenAt !== null), allowed_mentions: NO_MENTIONS },
       });
     },
     (error, messageId) => log.warn({ err: error, messageId }, 'could not refresh a gallery message'),
@@ -59,7 +60,10 @@ export function createPruneRefresher(options: {
       ]);
       const pending = crops.filter(({ crop }) => !crop.confirmed).length;
       await client.rest.patch(Routes.channelMessage(project.threadId, project.boardMessageId), {
-        body: boardMessage(project, countBoard(states.map((state) => state.verdict)), pending),
+        body: {
+          ...boardMessage(project, countBoard(states.map((state) => state.verdict)), pending),
+          allowed_mentions: NO_MENTIONS,
+        },
       });
     },
     (error, projectId) => log.warn({ err: error, projectId }, 'could not refresh the pruning board'),

@@ -7,7 +7,7 @@ import type { Db } from '../db/client.ts';
 import { proposeOutfit } from '../db/repositories/tagging.ts';
 import type { OutfitRow, ProjectRow } from '../db/schema/index.ts';
 import type { Logger } from '../log.ts';
-import type { DiscordPoster, OutgoingMessage } from '../notify/discord-rest.ts';
+import { withSafeMentions, type DiscordPoster, type OutgoingMessage } from '../notify/discord-rest.ts';
 import { UNFINISHED_JOB_STATES, type JobProducer } from '../queue/producer.ts';
 import { postOutfitCard } from '../tagging/cards.ts';
 import { liveOutfits, loadProjectTagging, type ProjectTagging } from '../tagging/project-tags.ts';
@@ -74,14 +74,14 @@ export function restPoster(client: Client): DiscordPoster {
   return {
     async post(channelId, message) {
       const created = (await client.rest.post(Routes.channelMessages(channelId), {
-        body: message.body,
+        body: withSafeMentions(message.body),
         ...files(message),
       })) as { id: string };
       return created.id;
     },
     async edit(channelId, messageId, message) {
       await client.rest.patch(Routes.channelMessage(channelId, messageId), {
-        body: message.body,
+        body: withSafeMentions(message.body),
         ...files(message),
       });
     },

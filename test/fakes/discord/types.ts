@@ -111,6 +111,8 @@ export interface FakeMessageVersion {
   attachments: FakeAttachment[];
   /** Date.now() of the edit that produced this version; null for the first version. */
   editedAt: number | null;
+  /** `allowed_mentions` of the request that wrote this version, as sent (absent when it sent none). */
+  allowedMentions?: unknown;
 }
 
 export interface FakeMessage extends FakeMessageVersion {
