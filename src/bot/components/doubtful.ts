@@ -8,10 +8,12 @@ import { doubtfulList } from '../../tagging/doubtful.ts';
 import { datasetThumbnail } from '../../tagging/pixels.ts';
 import type { ProjectTagging } from '../../tagging/project-tags.ts';
 import type { ComponentHandler, ModalHandler } from '../handler-types.ts';
+import { readTextField } from '../text-limits.ts';
 import { loadProjectForComponent } from '../project-access.ts';
 import { parseTagList, loadTaggedProject } from '../tagging.ts';
 import {
   ADD_FIELD,
+  ADD_FIELD_LIMIT,
   addTagsModal,
   doubtfulDoneView,
   doubtfulPagerView,
@@ -120,7 +122,7 @@ export const doubtModalSubmit: ModalHandler<{ imageId: number }> = {
   acknowledge: 'ephemeral',
   async run(interaction, { imageId }, { db, dataDir }) {
     const { project } = await loadPagerImage(db, imageId, interaction.guildId);
-    const typed = parseTagList(interaction.fields.getTextInputValue(ADD_FIELD));
+    const typed = parseTagList(readTextField(interaction.fields, ADD_FIELD, ADD_FIELD_LIMIT));
     if (typed.length === 0) throw new UserError('invalid-tag', 'Type at least one tag to add.');
     const tags = [...new Set(typed.map((tag) => normalizeUserTag(tag, 'tag to add')))];
     if (tags.includes(canonicalTag(project.mainTag))) {

@@ -7,7 +7,7 @@ import { outfitCardView } from '../../tagging/cards.ts';
 import { loadProjectTagging, outfitSuggestionsOf } from '../../tagging/project-tags.ts';
 import type { ComponentHandler, ModalHandler } from '../handler-types.ts';
 import { assertCanEdit, loadProjectForComponent } from '../project-access.ts';
-import { loadTaggedProject, proposeOutfitFromInput, restPoster } from '../tagging.ts';
+import { loadTaggedProject, OUTFIT_LIMITS, proposeOutfitFromInput, restPoster } from '../tagging.ts';
 import { outfitOwnerPanel } from '../views/tag-cards.ts';
 import { asReply, asRest } from '../views/tagging-view.ts';
 import {
@@ -94,7 +94,7 @@ export function outfitModal(projectId: number, mainTag: string, components: read
             .setCustomId(OUTFIT_NAME_FIELD)
             .setStyle(TextInputStyle.Short)
             .setRequired(true)
-            .setMaxLength(64)
+            .setMaxLength(OUTFIT_LIMITS.name.max)
             .setPlaceholder(`${mainTag}_outfit`),
         ),
       new LabelBuilder()
@@ -105,7 +105,7 @@ export function outfitModal(projectId: number, mainTag: string, components: read
             .setCustomId(OUTFIT_TAGS_FIELD)
             .setStyle(TextInputStyle.Paragraph)
             .setRequired(true)
-            .setMaxLength(1000)
+            .setMaxLength(OUTFIT_LIMITS.tags.max)
             .setValue(components.map((tag) => captionName(tag)).join(', ') || ' '),
         ),
     );

@@ -215,6 +215,11 @@ export interface ModalSubmitOptions {
   channelId?: string;
   /** The message the modal was opened from; defaults to the one recorded when the modal was shown. */
   message?: FakeMessage;
+  /**
+   * Send text longer (or shorter) than the inputs' max_length/min_length, as a modified client or a raw
+   * API call can: the bot must not trust the client's limits.
+   */
+  ignoreLengthLimits?: boolean;
 }
 
 export interface FakeActor {
