@@ -4,6 +4,7 @@ import { saveReplacement } from '../../../db/repositories/pruning.ts';
 import { projectCandidates } from '../../../db/schema/index.ts';
 import { fetchUploadedImage } from '../../../storage/uploaded-image.ts';
 import {
+  assertCanEdit,
   autocompleteProject,
   PROJECT_OPTION,
   resolveProject,
@@ -32,6 +33,7 @@ export const replace: Subcommand = {
   acknowledge: 'ephemeral',
   async run(interaction, { db, pruneRefresher }) {
     const project = await resolveProject(db, interaction, interaction.options.getString(PROJECT_OPTION));
+    await assertCanEdit(db, interaction, project, 'replace a training image');
     // A replacement does not change which images are in the dataset, so it is welcome after Finalize too
     // (the clean-up flags ask for exactly that); the next autotag and training use it.
     const postId = interaction.options.getInteger('post', true);
