@@ -295,6 +295,18 @@ export async function freezeDataset(db: Db, projectId: number, userId: string): 
   return row ?? null;
 }
 
+/** Undoes a Finalize whose follow-up (queueing auto-tagging) failed, so Finalize can be pressed again. */
+export async function unfreezeDataset(
+  db: Db,
+  projectId: number,
+  previousStatus: ProjectRow['status'],
+): Promise<void> {
+  await db
+    .update(projects)
+    .set({ datasetFrozenAt: null, datasetFrozenBy: null, status: previousStatus })
+    .where(eq(projects.id, projectId));
+}
+
 export async function recordGalleryMessage(
   db: Db,
   values: { projectId: number; channelId: string; messageId: string; candidateIds: number[] },
