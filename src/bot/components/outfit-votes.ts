@@ -1,4 +1,5 @@
 import { LabelBuilder, ModalBuilder, TextInputBuilder, TextInputStyle } from 'discord.js';
+import { writeVote } from '../vote-write.ts';
 import { UserError } from '../../core/errors.ts';
 import { captionName } from '../../core/tags/names.ts';
 import { castOutfitVote, getOutfit, outfitTally, setOutfitOverride } from '../../db/repositories/tagging.ts';
@@ -30,19 +31,21 @@ async function loadOutfit(db: Db, outfitId: number, guildId: string) {
 export const outfitVote: ComponentHandler<{ outfitId: number; action: OutfitCardAction }> = {
   codec: outfitVoteId,
   acknowledge: ({ action }) => (action === 'owner' ? 'ephemeral' : 'update'),
-  async run(interaction, { outfitId, action }, { db }) {
+  async run(interaction, { outfitId, action }, { db, log }) {
     const { outfit, project } = await loadOutfit(db, outfitId, interaction.guildId);
     if (action === 'owner') {
       await assertCanEdit(db, interaction, project, 'decide an outfit for everyone');
       await interaction.editReply(asReply(outfitOwnerPanel(outfit, await outfitTally(db, outfit))));
       return;
     }
-    const updated = await castOutfitVote(db, {
-      outfitId,
-      userId: interaction.user.id,
-      choice: action,
-      clickId: BigInt(interaction.id),
-    });
+    const updated = await writeVote(log, () =>
+      castOutfitVote(db, {
+        outfitId,
+        userId: interaction.user.id,
+        choice: action,
+        clickId: BigInt(interaction.id),
+      }),
+    );
     if (!updated) throw new UserError('project-gone', 'This outfit no longer exists.');
     const tagging = await loadProjectTagging(db, project);
     await interaction.editReply(asReply(await outfitCardView(db, tagging, updated)));

@@ -1,4 +1,5 @@
 import { castVote } from '../../db/repositories/pruning.ts';
+import { writeVote } from '../vote-write.ts';
 import type { VoteChoice } from '../../core/pruning/votes.ts';
 import type { ComponentHandler } from '../handler-types.ts';
 import { assertNotFrozen, loadImageForComponent } from '../prune-access.ts';
@@ -8,10 +9,13 @@ import { voteId } from './prune-ids.ts';
 export const pruneVote: ComponentHandler<{ candidateId: number; choice: VoteChoice }> = {
   codec: voteId,
   acknowledge: 'update',
-  async run(interaction, { candidateId, choice }, { db, pruneRefresher }) {
+  async run(interaction, { candidateId, choice }, { db, pruneRefresher, log }) {
     const { project } = await loadImageForComponent(db, candidateId, interaction.guildId);
     assertNotFrozen(project);
-    await castVote(db, { candidateId, userId: interaction.user.id, choice, clickId: BigInt(interaction.id) });
+    // Acknowledged already (silently); see writeVote for why the write comes second.
+    await writeVote(log, () =>
+      castVote(db, { candidateId, userId: interaction.user.id, choice, clickId: BigInt(interaction.id) }),
+    );
     await pruneRefresher.imageChanged(candidateId, project.id);
   },
 };
