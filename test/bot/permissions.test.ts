@@ -114,4 +114,15 @@ describe('who may change training images', () => {
     const split = await h.discord.user(dora).button(panel, `image@1:${image.candidateId}:split`);
     expect(split.callback.type).toBe(9);
   });
+
+  it("refuses the server's settings to anyone without Manage Server, the editor role included", async () => {
+    for (const user of [bob, dora]) {
+      const result = await h.discord
+        .user(user)
+        .slash('lora', { subcommand: 'settings', options: { clear_editor_role: true } });
+      expect((await result.waitForOriginal((m) => m.content.length > 0)).content).toBe(
+        'Only members with Manage Server can change Kiln settings.\n-# not-allowed',
+      );
+    }
+  });
 });
