@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { openDatabase, type Database } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { openRedis } from '../queue/connection.ts';
+import { openProducerRedis, openRedis } from '../queue/connection.ts';
 import { createProducer, type JobProducer } from '../queue/producer.ts';
 import { connectDatabaseOrExplain, connectRedisOrExplain } from '../cli/startup.ts';
 
@@ -35,7 +35,9 @@ export async function openServices(config: {
   }
   const redis = openRedis(config.REDIS_URL);
   redis.on('error', (error) => log.warn({ err: error }, 'redis connection problem'));
-  const jobs = createProducer(redis);
+  const producerRedis = openProducerRedis(config.REDIS_URL);
+  producerRedis.on('error', (error) => log.warn({ err: error }, 'redis connection problem (job producer)'));
+  const jobs = createProducer(producerRedis);
   return {
     database,
     redis,
@@ -43,6 +45,7 @@ export async function openServices(config: {
     log,
     async close() {
       await jobs.close();
+      producerRedis.disconnect();
       redis.disconnect();
       await database.close();
     },

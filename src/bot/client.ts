@@ -1,4 +1,5 @@
 import { Client, GatewayIntentBits, Partials } from 'discord.js';
+import { NO_MENTIONS } from '../notify/discord-rest.ts';
 
 export interface DiscordClientOptions {
   /** REST base, e.g. a proxy or the test stand-in; defaults to Discord's. */
@@ -13,6 +14,8 @@ export function createDiscordClient(options: DiscordClientOptions = {}): Client 
   return new Client({
     intents: [GatewayIntentBits.Guilds],
     partials: [Partials.Channel],
+    // User text (names, notes, tags) lands in messages: nothing pings unless a reply names whom on purpose.
+    allowedMentions: NO_MENTIONS,
     ...(options.apiUrl ? { rest: { api: options.apiUrl } } : {}),
   });
 }

@@ -1,5 +1,6 @@
 import { Routes, type Client } from 'discord.js';
 import { eq } from 'drizzle-orm';
+import { NO_MENTIONS } from '../notify/discord-rest.ts';
 import { countBoard, countCrops } from '../core/pruning/progress.ts';
 import type { Db } from '../db/client.ts';
 import { getProject } from '../db/repositories/projects.ts';
@@ -34,7 +35,9 @@ export function createPruneRefresher(options: {
   const edits = createChannelEdits<EditBody>({
     ...options.pacing,
     async send(target, body) {
-      await client.rest.patch(Routes.channelMessage(target.channelId, target.messageId), { body });
+      await client.rest.patch(Routes.channelMessage(target.channelId, target.messageId), {
+        body: { ...body, allowed_mentions: NO_MENTIONS },
+      });
     },
     onError: (error, target) => log.warn({ err: error, ...target }, 'could not refresh a tally message'),
   });

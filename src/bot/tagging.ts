@@ -7,7 +7,8 @@ import type { Db } from '../db/client.ts';
 import { proposeOutfit } from '../db/repositories/tagging.ts';
 import type { OutfitRow, ProjectRow } from '../db/schema/index.ts';
 import type { Logger } from '../log.ts';
-import type { DiscordPoster, OutgoingMessage } from '../notify/discord-rest.ts';
+import { withinLimit } from './text-limits.ts';
+import { withSafeMentions, type DiscordPoster, type OutgoingMessage } from '../notify/discord-rest.ts';
 import { UNFINISHED_JOB_STATES, type JobProducer } from '../queue/producer.ts';
 import { postOutfitCard } from '../tagging/cards.ts';
 import { liveOutfits, loadProjectTagging, type ProjectTagging } from '../tagging/project-tags.ts';
@@ -74,19 +75,25 @@ export function restPoster(client: Client): DiscordPoster {
   return {
     async post(channelId, message) {
       const created = (await client.rest.post(Routes.channelMessages(channelId), {
-        body: message.body,
+        body: withSafeMentions(message.body),
         ...files(message),
       })) as { id: string };
       return created.id;
     },
     async edit(channelId, messageId, message) {
       await client.rest.patch(Routes.channelMessage(channelId, messageId), {
-        body: message.body,
+        body: withSafeMentions(message.body),
         ...files(message),
       });
     },
   };
 }
+
+/** The outfit's name and tag list, as /lora outfit and the outfit modal both limit them. */
+export const OUTFIT_LIMITS = {
+  name: { label: 'The outfit tag', max: 64 },
+  tags: { label: 'The tags it replaces', max: 1000 },
+} as const;
 
 /**
  * Validates an outfit a friend proposed (name and component tags), stores it and posts its vote card in the
@@ -98,6 +105,8 @@ export async function proposeOutfitFromInput(
   input: { name: string; tags: string; userId: string },
 ): Promise<{ outfit: OutfitRow; messageId: string; threadId: string; applied: number }> {
   const { db, client } = context;
+  withinLimit(input.name, OUTFIT_LIMITS.name);
+  withinLimit(input.tags, OUTFIT_LIMITS.tags);
   const tagging = await loadTaggedProject(db, project);
   const components = parseTagList(input.tags);
   const live = liveOutfits(tagging.outfitRows);

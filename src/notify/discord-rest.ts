@@ -6,6 +6,14 @@ export interface OutgoingMessage {
   files?: Array<{ name: string; data: Buffer; contentType?: string }>;
 }
 
+/** Kiln's default for every message: no @everyone, role or user ping unless the message names whom. */
+export const NO_MENTIONS = { parse: [] as never[] };
+
+/** The body with `allowed_mentions` set: a message that names none pings nobody, whatever its text says. */
+export function withSafeMentions(body: RESTPostAPIChannelMessageJSONBody): RESTPostAPIChannelMessageJSONBody {
+  return body.allowed_mentions ? body : { ...body, allowed_mentions: NO_MENTIONS };
+}
+
 /**
  * The worker talks to Discord through REST only (no gateway): post and edit messages in project threads.
  * discord.js's REST client handles rate limits and 429 retries.
@@ -27,7 +35,7 @@ export function createDiscordPoster(options: { token: string; apiUrl?: string | 
     async post(channelId, message) {
       const files = toFiles(message);
       const created = (await rest.post(Routes.channelMessages(channelId), {
-        body: message.body,
+        body: withSafeMentions(message.body),
         ...(files ? { files } : {}),
       })) as { id: string };
       return created.id;
@@ -35,7 +43,7 @@ export function createDiscordPoster(options: { token: string; apiUrl?: string | 
     async edit(channelId, messageId, message) {
       const files = toFiles(message);
       await rest.patch(Routes.channelMessage(channelId, messageId), {
-        body: message.body,
+        body: withSafeMentions(message.body),
         ...(files ? { files } : {}),
       });
     },

@@ -1,3 +1,4 @@
+import { UserError } from '../core/errors.ts';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { jobContracts, queueNameForRole, type JobData, type JobName, type WorkerRole } from './contracts.ts';
@@ -42,7 +43,81 @@ export interface JobProducer {
   close(): Promise<void>;
 }
 
-export function createProducer(connection: Redis, prefix = 'kiln'): JobProducer {
+/** How long the bot waits for the queue before it tells the user to try again (Discord waits 15 minutes). */
+export const QUEUE_ANSWER_TIMEOUT_MS = 3000;
+
+/** Said when Redis is down: the job was not queued, and nothing starts later behind the user's back. */
+export const QUEUE_UNAVAILABLE_MESSAGE =
+  "Kiln's job queue is not answering right now, so nothing was queued and nothing will start later. Try again in a minute.";
+
+export function queueUnavailable(): UserError {
+  return new UserError('service-unavailable', QUEUE_UNAVAILABLE_MESSAGE);
+}
+
+/** Errors ioredis raises when Redis is unreachable or a command was not answered in time. */
+const CONNECTION_FAILURE =
+  /timed out|writeable|Connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT/i;
+
+/**
+ * The job producer, bounded: each call first waits (briefly) for a ready connection and otherwise refuses,
+ * so no command is buffered to run when Redis returns. Give it a connection opened with
+ * `openProducerRedis` (no offline queue, a command timeout) so a call that was sent cannot hang either.
+ */
+export function createProducer(
+  connection: Redis,
+  prefix = 'kiln',
+  timeoutMs = QUEUE_ANSWER_TIMEOUT_MS,
+): JobProducer {
+  const direct = createDirectProducer(connection, prefix);
+  const bounded = async <R>(call: () => Promise<R>): Promise<R> => {
+    await waitUntilReady(connection, timeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        call(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(queueUnavailable()), timeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      if (error instanceof Error && !(error instanceof UserError) && CONNECTION_FAILURE.test(error.message)) {
+        throw queueUnavailable();
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return {
+    enqueue: (name, data, options) => bounded(() => direct.enqueue(name, data, options)),
+    position: (name, jobId) => bounded(() => direct.position(name, jobId)),
+    inspect: (name, jobId) => bounded(() => direct.inspect(name, jobId)),
+    cancel: (name, jobId) => bounded(() => direct.cancel(name, jobId)),
+    close: () => direct.close(),
+  };
+}
+
+/** Resolves once `connection` is ready; refuses at once while it reconnects, or after `timeoutMs`. */
+async function waitUntilReady(connection: Redis, timeoutMs: number): Promise<void> {
+  if (connection.status === 'ready') return;
+  // A connection still making its first attempt may be ready in a moment; a lost one is not.
+  if (connection.status !== 'connecting' && connection.status !== 'connect' && connection.status !== 'wait') {
+    throw queueUnavailable();
+  }
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      connection.off('ready', onReady);
+      reject(queueUnavailable());
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    connection.once('ready', onReady);
+  });
+}
+
+function createDirectProducer(connection: Redis, prefix: string): JobProducer {
   const queues = new Map<WorkerRole, Queue>();
   const queueFor = (name: JobName): Queue => {
     const role = jobContracts[name].role;

@@ -1,4 +1,5 @@
 import { UserError } from '../core/errors.ts';
+import { unsafeMainTagMessage, unsafeMainTagPart } from '../core/project/main-tag-safety.ts';
 import { DEFAULT_SAMPLE_SETTINGS, samplePromptLines, type SamplePrompt } from '../core/training/outputs.ts';
 import {
   PLAN_DEFAULTS,
@@ -30,13 +31,9 @@ export const SAMPLE_SEED_BASE = 1000;
  * slash, a backslash or `..` reads as a path: refuse it rather than train under a surprising name.
  */
 export function assertFolderSafeMainTag(mainTag: string): void {
-  const bad = ['/', '\\', '..'].find((part) => mainTag.includes(part));
-  if (bad !== undefined) {
-    throw new UserError(
-      'invalid-main-tag',
-      `The main tag \`${mainTag}\` contains \`${bad}\`, so the training folder \`10_${mainTag}\` would point outside its place. Start a project whose main tag has no slashes and no \`..\`.`,
-    );
-  }
+  // Projects made before /lora new checked this can still hold such a tag; the same rule refuses it here.
+  const unsafe = unsafeMainTagPart(mainTag);
+  if (unsafe !== null) throw new UserError('invalid-main-tag', unsafeMainTagMessage(mainTag, unsafe));
 }
 
 /** Strength as typed in the modal or given as an option: a number above 0 and at most STRENGTH_MAX. */

@@ -144,7 +144,7 @@ describe('pruning with friends', () => {
     expect(carolsPage.flags & 64).toBe(64);
   });
 
-  it('turns a headshot vote into a head crop whose box is set in a modal and previewed before saving', async () => {
+  it('turns a headshot vote into a head crop whose box is set in a modal and previewed before saving, by the owner', async () => {
     const target = images[2]!.candidateId;
     const alicesVote = await vote(alice, target, 'headshot');
     // The one who voted learns that the vote alone adds no image, and where the crop step is.
@@ -167,23 +167,32 @@ describe('pruning with friends', () => {
     });
 
     const list = await (
-      await h.discord.user(carol).button(board(), `board@1:${projectId}:crops:0`)
+      await h.discord.user(alice).button(board(), `board@1:${projectId}:crops:0`)
     ).waitForOriginal((m) => textOf(m).includes('Crops'));
     expect(textOf(list)).toContain('headshot crop of image #3 · no box yet');
-    const opened = await h.discord.user(carol).button(list, `crop@1:${crop.id}:edit`);
+    // Carol voted for the crop, but setting its box changes a training image: the owner's or an editor's.
+    const carolsList = await (
+      await h.discord.user(carol).button(board(), `board@1:${projectId}:crops:0`)
+    ).waitForOriginal((m) => textOf(m).includes('Crops'));
+    const refused = await h.discord.user(carol).button(carolsList, `crop@1:${crop.id}:edit`);
+    expect(refused.callback.type).toBe(4);
+    expect(refused.callback.data.content).toContain(
+      "Only the project owner <@400000000000000011>, server managers or the server's editor role can change a crop.",
+    );
+    const opened = await h.discord.user(alice).button(list, `crop@1:${crop.id}:edit`);
     expect(opened.callback.type).toBe(9);
 
     const outside = await h.discord
-      .user(carol)
+      .user(alice)
       .modalSubmit(`cropbox@1:${crop.id}`, { box: '500, 0, 300, 300' }, { channelId: thread.id });
     expect((await outside.waitForOriginal((m) => m.content.length > 0)).content).toContain(
       'outside the 600×800 image',
     );
 
-    const reopened = await h.discord.user(carol).button(list, `crop@1:${crop.id}:edit`);
+    const reopened = await h.discord.user(alice).button(list, `crop@1:${crop.id}:edit`);
     expect(reopened.callback.type).toBe(9);
     const submitted = await h.discord
-      .user(carol)
+      .user(alice)
       .modalSubmit(`cropbox@1:${crop.id}`, { box: '25%, 0%, 50%, 40%' }, { channelId: thread.id });
     const preview = await submitted.waitForOriginal((m) => m.attachments.length > 0);
     expect(textOf(preview)).toContain('150,0 300×320');
@@ -194,7 +203,7 @@ describe('pruning with friends', () => {
     expect([previewMeta.width, previewMeta.height]).toEqual([300, 320]);
     expect((await h.database.db.select().from(crops).where(eq(crops.id, crop.id)))[0]!.confirmed).toBe(false);
 
-    const saved = await h.discord.user(carol).button(preview, `crop@1:${crop.id}:save`);
+    const saved = await h.discord.user(alice).button(preview, `crop@1:${crop.id}:save`);
     await saved.waitForOriginal((m) => textOf(m).includes('Saved the headshot crop'));
     expect((await h.database.db.select().from(crops).where(eq(crops.id, crop.id)))[0]).toMatchObject({
       confirmed: true,
@@ -202,12 +211,20 @@ describe('pruning with friends', () => {
     });
   });
 
-  it('stores an uploaded replacement and refuses files that are not images', async () => {
+  it('stores a replacement the owner uploads, refusing other members and files that are not images', async () => {
     const post = images[4]!.postId;
     const edited = await sharp({ create: { width: 500, height: 700, channels: 3, background: '#123456' } })
       .png()
       .toBuffer();
-    const uploaded = await h.discord.user(bob).slash('lora', {
+    const refused = await h.discord.user(bob).slash('lora', {
+      subcommand: 'replace',
+      channelId: thread.id,
+      options: { post, image: { file: { name: 'cleaned.png', data: edited, contentType: 'image/png' } } },
+    });
+    expect((await refused.waitForOriginal((m) => m.content.length > 0)).content).toContain(
+      "Only the project owner <@400000000000000011>, server managers or the server's editor role can replace a training image.",
+    );
+    const uploaded = await h.discord.user(alice).slash('lora', {
       subcommand: 'replace',
       channelId: thread.id,
       options: { post, image: { file: { name: 'cleaned.png', data: edited, contentType: 'image/png' } } },
@@ -221,7 +238,7 @@ describe('pruning with friends', () => {
       .where(eq(replacements.candidateId, images[4]!.candidateId));
     expect(stored!.data.equals(edited)).toBe(true);
 
-    const text = await h.discord.user(bob).slash('lora', {
+    const text = await h.discord.user(alice).slash('lora', {
       subcommand: 'replace',
       channelId: thread.id,
       options: {

@@ -330,9 +330,9 @@ describe('tagging with friends: autotag, votes, outfits, doubtful tags, coverage
     expect((await reply(carol, 'fold', { tag: 'krystalshirt' })).content).toContain('is an outfit tag');
   });
 
-  it('walks friends through doubtful tags: drop with the select, add with the modal', async () => {
+  it('walks the owner through doubtful tags (friends may look): drop with the select, add with the modal', async () => {
     const status = botMessages('Auto-tagging · Krystal')[0]!;
-    const opened = await h.discord.user(carol).button(status, `tagging@1:${project.id}:doubtful`);
+    const opened = await h.discord.user(alice).button(status, `tagging@1:${project.id}:doubtful`);
     let page = await opened.waitForOriginal((m) => customIds(m).some((id) => id.startsWith('doubt@1:')));
     expect(page.flags & 64).toBe(64);
     // First the head crop: e621 says `anthro`, but the tagger no longer sees it in the cropped picture.
@@ -346,7 +346,7 @@ describe('tagging with friends: autotag, votes, outfits, doubtful tags, coverage
     const stored = await listTaggedImages(h.database.db, project.id);
     const smiling = stored.find((image) => image.name === '5003')!;
     const cropImage = stored[1]!;
-    const next = await h.discord.user(carol).button(page, `doubt@1:${cropImage.id}:next`);
+    const next = await h.discord.user(alice).button(page, `doubt@1:${cropImage.id}:next`);
     page = await next.waitForOriginal((m) => textOf(m).includes('Doubtful tags · 2 of 3'));
     expect(textOf(page)).toContain(
       '`smile` — score near the threshold, sources disagree (WD 0.60 · e621 0.60)',
@@ -355,14 +355,28 @@ describe('tagging with friends: autotag, votes, outfits, doubtful tags, coverage
     expect(selectValues(page, dropId)[0]).toBe('smile');
     expect(selectValues(page, dropId).length).toBeLessThanOrEqual(25);
 
-    const dropped = await h.discord.user(carol).select(page, dropId, ['smile']);
+    // Carol may page through the doubtful tags, but changing an image's tags is the owner's or an editor's.
+    const carolsPager = await h.discord.user(carol).button(status, `tagging@1:${project.id}:doubtful`);
+    let carolsPage = await carolsPager.waitForOriginal((m) => textOf(m).includes('Doubtful tags · 1 of 3'));
+    carolsPage = await (
+      await h.discord.user(carol).button(carolsPage, `doubt@1:${cropImage.id}:next`)
+    ).waitForOriginal((m) => textOf(m).includes('Doubtful tags · 2 of 3'));
+    const refusedDrop = await h.discord.user(carol).select(carolsPage, dropId, ['smile']);
+    expect((await refusedDrop.waitForFollowUp((m) => m.content.length > 0)).content).toContain(
+      "Only the project owner <@400000000000000051>, server managers or the server's editor role can change an image's tags.",
+    );
+    const refusedAdd = await h.discord.user(carol).button(carolsPage, `doubt@1:${smiling.id}:add`);
+    expect(refusedAdd.callback.type).toBe(4);
+    expect(refusedAdd.callback.data.content).toContain("can change an image's tags");
+
+    const dropped = await h.discord.user(alice).select(page, dropId, ['smile']);
     page = await dropped.waitForOriginal((m) => textOf(m).includes('Dropped `smile` from this image.'));
     expect(textOf(page)).toContain('Nothing doubtful is left on this image.');
 
-    const add = await h.discord.user(carol).button(page, `doubt@1:${smiling.id}:add`);
+    const add = await h.discord.user(alice).button(page, `doubt@1:${smiling.id}:add`);
     expect(add.callback.type).toBe(9);
     const added = await h.discord
-      .user(carol)
+      .user(alice)
       .modalSubmit(
         `doubtadd@1:${smiling.id}`,
         { tags: 'looking at viewer, Open Mouth' },
@@ -371,9 +385,9 @@ describe('tagging with friends: autotag, votes, outfits, doubtful tags, coverage
     page = await added.waitForOriginal((m) => textOf(m).includes('Added'));
     expect(textOf(page)).toContain('Added `looking at viewer`, `open mouth` to this image.');
 
-    await h.discord.user(carol).button(page, `doubt@1:${smiling.id}:add`);
+    await h.discord.user(alice).button(page, `doubt@1:${smiling.id}:add`);
     const bad = await h.discord
-      .user(carol)
+      .user(alice)
       .modalSubmit(`doubtadd@1:${smiling.id}`, { tags: 'a, b,c*' }, { channelId: thread.id });
     expect((await bad.waitForOriginal((m) => textOf(m).length > 0)).content).toContain(
       '`c*` contains characters e621 tags never use: *',

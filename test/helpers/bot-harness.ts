@@ -9,7 +9,7 @@ import type { BotTrainingOptions } from '../../src/bot/context.ts';
 import { deployCommands } from '../../src/bot/deploy.ts';
 import type { E621Client } from '../../src/e621/client.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
-import { openRedis } from '../../src/queue/connection.ts';
+import { openProducerRedis, openRedis } from '../../src/queue/connection.ts';
 import { createProducer, type JobProducer } from '../../src/queue/producer.ts';
 import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions } from '../fakes/discord/index.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -53,6 +53,8 @@ export interface BotHarnessExtras {
   e621?: E621Client;
   /** Base models, GPU memory and download links for /lora train and /lora export; none by default. */
   training?: Partial<BotTrainingOptions>;
+  /** Where the bot's job producer finds Redis (e.g. a proxy a test can cut); the test Redis by default. */
+  producerRedisUrl?: string;
 }
 
 /** The real bot, logged into the Discord stand-in, on a database and queue prefix of its own. */
@@ -71,7 +73,10 @@ export async function startBotHarness(
   const database = await createTestDatabase();
   const redis = openRedis(TEST_REDIS_URL);
   const prefix = freshQueuePrefix();
-  const jobs = createProducer(redis, prefix);
+  // The producer connects the way the real bot's does (no offline queue, bounded commands).
+  const producerRedis = openProducerRedis(extras.producerRedisUrl ?? TEST_REDIS_URL);
+  producerRedis.on('error', () => undefined);
+  const jobs = createProducer(producerRedis, prefix);
   const logs = new LogCapture();
   const log = createLogger('debug', logs.stream);
   const dataDir = await mkdtemp(join(tmpdir(), 'kiln-bot-data-'));
@@ -103,6 +108,7 @@ export async function startBotHarness(
     async close() {
       await harness.bot.stop();
       await jobs.close();
+      producerRedis.disconnect();
       redis.disconnect();
       await discord.close();
       await database.drop();

@@ -1,5 +1,11 @@
 import { UserError } from '../../core/errors.ts';
-import { freezeDataset, loadImageStates, nextUnvotedImage } from '../../db/repositories/pruning.ts';
+import type { ProjectRow } from '../../db/schema/index.ts';
+import {
+  freezeDataset,
+  loadImageStates,
+  nextUnvotedImage,
+  unfreezeDataset,
+} from '../../db/repositories/pruning.ts';
 import { galleryMessagesOfProject } from '../../db/repositories/pruning.ts';
 import { assertCanEdit, loadProjectForComponent } from '../project-access.ts';
 import { assertNotFrozen } from '../prune-access.ts';
@@ -41,24 +47,28 @@ export const pruneBoard: ComponentHandler<{ projectId: number; action: BoardActi
       }
       case 'finalize': {
         await assertCanEdit(db, interaction, project, 'finalize the dataset');
+        if (project.datasetFrozenAt !== null) throw alreadyFinalized(project);
+        // All or nothing: everything that can fail on the images (a file gone from the data folder) is done
+        // before the freeze, and a freeze whose auto-tagging cannot be queued is undone, so Finalize can be
+        // pressed again and no project is left frozen without a job.
+        const dataset = await describeFrozenDataset(db, project);
+        const sheet = await finalizedMessage(project, dataset, await contactSheetTiles(db, dataDir, dataset));
         const frozen = await freezeDataset(db, project.id, interaction.user.id);
-        if (!frozen) {
-          throw new UserError(
-            'dataset-frozen',
-            `The dataset of **${project.characterName}** is already finalized.`,
-          );
+        if (!frozen) throw alreadyFinalized(project);
+        try {
+          await enqueueAutotag(context.jobs, frozen, interaction.user.id);
+        } catch (error) {
+          await unfreezeDataset(db, project.id, project.status);
+          throw error;
         }
-        const dataset = await describeFrozenDataset(db, frozen);
+        log.info({ projectId, kept: dataset.kept.length, crops: dataset.crops.length }, 'dataset finalized');
         const { thread } = await ensureProjectThread(client, db, frozen);
-        const tiles = await contactSheetTiles(db, dataDir, dataset);
-        await thread.send(await finalizedMessage(frozen, dataset, tiles));
+        await thread.send(sheet);
         // Disable the vote buttons everywhere and update the board.
         for (const message of await galleryMessagesOfProject(db, project.id)) {
           for (const id of message.candidateIds) await pruneRefresher.imageChanged(id, project.id);
         }
         pruneRefresher.projectChanged(project.id);
-        log.info({ projectId, kept: dataset.kept.length, crops: dataset.crops.length }, 'dataset finalized');
-        await enqueueAutotag(context.jobs, frozen, interaction.user.id);
         await interaction.editReply({
           content:
             `Finalized **${frozen.characterName}**: ${dataset.kept.length} kept images and ${dataset.crops.length} crops. The contact sheet is in <#${thread.id}>.${dataset.warnings.length ? `\n${dataset.warnings.map((w) => `⚠️ ${w}`).join('\n')}` : ''}`.slice(
@@ -71,3 +81,7 @@ export const pruneBoard: ComponentHandler<{ projectId: number; action: BoardActi
     }
   },
 };
+
+function alreadyFinalized(project: ProjectRow): UserError {
+  return new UserError('dataset-frozen', `The dataset of **${project.characterName}** is already finalized.`);
+}

@@ -3,6 +3,7 @@ import { headshotShapeProblem, suggestTopCentredSquare, validateCrop } from '../
 import { setCropBox } from '../../db/repositories/pruning.ts';
 import { loadCropContext } from '../crop-access.ts';
 import { cropPreviewMessage, savedCropMessage, trimmedBox } from '../crop-preview.ts';
+import { assertCanEdit } from '../project-access.ts';
 import { assertNotFrozen } from '../prune-access.ts';
 import type { ComponentHandler } from '../handler-types.ts';
 import { cropModal } from '../views/crop-modal.ts';
@@ -14,6 +15,7 @@ export const cropButtons: ComponentHandler<{ cropId: number; action: CropAction 
   async run(interaction, { cropId: id, action }, { db, dataDir, pruneRefresher }) {
     const { crop, project, input, size } = await loadCropContext(db, dataDir, id, interaction.guildId);
     assertNotFrozen(project);
+    await assertCanEdit(db, interaction, project, 'change a crop');
     switch (action) {
       case 'edit':
         await interaction.showModal(

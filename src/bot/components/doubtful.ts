@@ -8,10 +8,12 @@ import { doubtfulList } from '../../tagging/doubtful.ts';
 import { datasetThumbnail } from '../../tagging/pixels.ts';
 import type { ProjectTagging } from '../../tagging/project-tags.ts';
 import type { ComponentHandler, ModalHandler } from '../handler-types.ts';
-import { loadProjectForComponent } from '../project-access.ts';
+import { readTextField } from '../text-limits.ts';
+import { assertCanEdit, loadProjectForComponent } from '../project-access.ts';
 import { parseTagList, loadTaggedProject } from '../tagging.ts';
 import {
   ADD_FIELD,
+  ADD_FIELD_LIMIT,
   addTagsModal,
   doubtfulDoneView,
   doubtfulPagerView,
@@ -77,6 +79,10 @@ export const doubtPager: ComponentHandler<{ imageId: number; action: DoubtAction
   acknowledge: ({ action }) => (action === 'add' ? 'none' : 'update'),
   async run(interaction, { imageId, action }, { db, dataDir }) {
     const { project } = await loadPagerImage(db, imageId, interaction.guildId);
+    // Paging is for everyone; adding or dropping a tag changes the captions training will use.
+    if (action === 'add' || action === 'drop') {
+      await assertCanEdit(db, interaction, project, "change an image's tags");
+    }
     if (action === 'add') {
       const tagging = await loadTaggedProject(db, project);
       const image = tagging.images.find((candidate) => candidate.id === imageId);
@@ -120,7 +126,8 @@ export const doubtModalSubmit: ModalHandler<{ imageId: number }> = {
   acknowledge: 'ephemeral',
   async run(interaction, { imageId }, { db, dataDir }) {
     const { project } = await loadPagerImage(db, imageId, interaction.guildId);
-    const typed = parseTagList(interaction.fields.getTextInputValue(ADD_FIELD));
+    await assertCanEdit(db, interaction, project, "change an image's tags");
+    const typed = parseTagList(readTextField(interaction.fields, ADD_FIELD, ADD_FIELD_LIMIT));
     if (typed.length === 0) throw new UserError('invalid-tag', 'Type at least one tag to add.');
     const tags = [...new Set(typed.map((tag) => normalizeUserTag(tag, 'tag to add')))];
     if (tags.includes(canonicalTag(project.mainTag))) {

@@ -1,4 +1,5 @@
 import { stat, readFile } from 'node:fs/promises';
+import { writeVote } from '../vote-write.ts';
 import { join, relative } from 'node:path';
 import { infoTxtScores } from '../../core/epochs/scores.ts';
 import { leadingEpoch, tallyEpochVotes } from '../../core/epochs/vote.ts';
@@ -98,7 +99,7 @@ export const epochVote: ComponentHandler<EpochAction> = {
       const row = epochs.find((e) => e.epoch === action.epoch);
       if (!row) throw new UserError('not-found', `Epoch ${action.epoch} is not part of this vote.`);
       if (!(await exists(row.filePath))) throw cleanedUp(action.epoch);
-      await castEpochVote(db, run.id, interaction.user.id, action.epoch);
+      await writeVote(context.log, () => castEpochVote(db, run.id, interaction.user.id, action.epoch));
       await interaction.message.edit(await card(db, run, project, epochs));
       await interaction.editReply({ content: `Your vote: epoch ${action.epoch}.` });
       return;

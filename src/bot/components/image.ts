@@ -37,6 +37,7 @@ export const imageDetail: ComponentHandler<{ candidateId: number; action: ImageA
       case 'headcrop':
       case 'split': {
         assertNotFrozen(project);
+        await assertCanEdit(db, interaction, project, 'add a crop');
         const cropId =
           action === 'headcrop'
             ? await ensureHeadCrop(db, candidateId, interaction.user.id)

@@ -11,7 +11,7 @@ export const notesModalSubmit: ModalHandler<{ projectId: number }> = {
   async run(interaction, { projectId }, { db, client, log }) {
     const project = await loadProjectForComponent(db, projectId, interaction.guildId);
     await assertCanEdit(db, interaction, project, 'write the research notes');
-    const notes = readNotesModal((key) => interaction.fields.getTextInputValue(key));
+    const notes = readNotesModal(interaction.fields);
     const updated = await updateNotes(db, project.id, notes);
     if (!updated) throw new Error(`project ${project.id} vanished while saving notes`);
     const cardUpdated = await refreshProjectCard(client, updated).catch((error: unknown) => {

@@ -1,4 +1,5 @@
 import { LabelBuilder, ModalBuilder, TextInputBuilder, TextInputStyle } from 'discord.js';
+import { writeVote } from '../vote-write.ts';
 import { UserError } from '../../core/errors.ts';
 import { captionName } from '../../core/tags/names.ts';
 import { castOutfitVote, getOutfit, outfitTally, setOutfitOverride } from '../../db/repositories/tagging.ts';
@@ -7,7 +8,7 @@ import { outfitCardView } from '../../tagging/cards.ts';
 import { loadProjectTagging, outfitSuggestionsOf } from '../../tagging/project-tags.ts';
 import type { ComponentHandler, ModalHandler } from '../handler-types.ts';
 import { assertCanEdit, loadProjectForComponent } from '../project-access.ts';
-import { loadTaggedProject, proposeOutfitFromInput, restPoster } from '../tagging.ts';
+import { loadTaggedProject, OUTFIT_LIMITS, proposeOutfitFromInput, restPoster } from '../tagging.ts';
 import { outfitOwnerPanel } from '../views/tag-cards.ts';
 import { asReply, asRest } from '../views/tagging-view.ts';
 import {
@@ -30,19 +31,21 @@ async function loadOutfit(db: Db, outfitId: number, guildId: string) {
 export const outfitVote: ComponentHandler<{ outfitId: number; action: OutfitCardAction }> = {
   codec: outfitVoteId,
   acknowledge: ({ action }) => (action === 'owner' ? 'ephemeral' : 'update'),
-  async run(interaction, { outfitId, action }, { db }) {
+  async run(interaction, { outfitId, action }, { db, log }) {
     const { outfit, project } = await loadOutfit(db, outfitId, interaction.guildId);
     if (action === 'owner') {
       await assertCanEdit(db, interaction, project, 'decide an outfit for everyone');
       await interaction.editReply(asReply(outfitOwnerPanel(outfit, await outfitTally(db, outfit))));
       return;
     }
-    const updated = await castOutfitVote(db, {
-      outfitId,
-      userId: interaction.user.id,
-      choice: action,
-      clickId: BigInt(interaction.id),
-    });
+    const updated = await writeVote(log, () =>
+      castOutfitVote(db, {
+        outfitId,
+        userId: interaction.user.id,
+        choice: action,
+        clickId: BigInt(interaction.id),
+      }),
+    );
     if (!updated) throw new UserError('project-gone', 'This outfit no longer exists.');
     const tagging = await loadProjectTagging(db, project);
     await interaction.editReply(asReply(await outfitCardView(db, tagging, updated)));
@@ -94,7 +97,7 @@ export function outfitModal(projectId: number, mainTag: string, components: read
             .setCustomId(OUTFIT_NAME_FIELD)
             .setStyle(TextInputStyle.Short)
             .setRequired(true)
-            .setMaxLength(64)
+            .setMaxLength(OUTFIT_LIMITS.name.max)
             .setPlaceholder(`${mainTag}_outfit`),
         ),
       new LabelBuilder()
@@ -105,7 +108,7 @@ export function outfitModal(projectId: number, mainTag: string, components: read
             .setCustomId(OUTFIT_TAGS_FIELD)
             .setStyle(TextInputStyle.Paragraph)
             .setRequired(true)
-            .setMaxLength(1000)
+            .setMaxLength(OUTFIT_LIMITS.tags.max)
             .setValue(components.map((tag) => captionName(tag)).join(', ') || ' '),
         ),
     );

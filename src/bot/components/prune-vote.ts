@@ -1,5 +1,6 @@
 import { MessageFlags } from 'discord.js';
 import { castVote } from '../../db/repositories/pruning.ts';
+import { writeVote } from '../vote-write.ts';
 import type { VoteChoice } from '../../core/pruning/votes.ts';
 import type { ComponentHandler } from '../handler-types.ts';
 import { assertNotFrozen, loadImageForComponent } from '../prune-access.ts';
@@ -13,10 +14,13 @@ export const HEADSHOT_NEXT_STEP =
 export const pruneVote: ComponentHandler<{ candidateId: number; choice: VoteChoice }> = {
   codec: voteId,
   acknowledge: 'update',
-  async run(interaction, { candidateId, choice }, { db, pruneRefresher }) {
+  async run(interaction, { candidateId, choice }, { db, pruneRefresher, log }) {
     const { project } = await loadImageForComponent(db, candidateId, interaction.guildId);
     assertNotFrozen(project);
-    await castVote(db, { candidateId, userId: interaction.user.id, choice, clickId: BigInt(interaction.id) });
+    // Acknowledged already (silently); see writeVote for why the write comes second.
+    await writeVote(log, () =>
+      castVote(db, { candidateId, userId: interaction.user.id, choice, clickId: BigInt(interaction.id) }),
+    );
     await pruneRefresher.imageChanged(candidateId, project.id);
     if (choice === 'headshot') {
       // The vote alone adds no image: say where the headshot becomes one, to the one who voted.

@@ -1,4 +1,5 @@
 import { castVote, nextUnvotedImage, previousImage } from '../../db/repositories/pruning.ts';
+import { writeVote } from '../vote-write.ts';
 import type { ComponentHandler } from '../handler-types.ts';
 import { assertNotFrozen, loadImageForComponent } from '../prune-access.ts';
 import { renderPager } from '../review.ts';
@@ -8,7 +9,7 @@ import { reviewId, type ReviewAction } from './prune-ids.ts';
 export const reviewPager: ComponentHandler<{ candidateId: number; action: ReviewAction }> = {
   codec: reviewId,
   acknowledge: 'update',
-  async run(interaction, { candidateId, action }, { db, pruneRefresher }) {
+  async run(interaction, { candidateId, action }, { db, pruneRefresher, log }) {
     const { image, project } = await loadImageForComponent(db, candidateId, interaction.guildId);
     assertNotFrozen(project);
     const userId = interaction.user.id;
@@ -25,7 +26,9 @@ export const reviewPager: ComponentHandler<{ candidateId: number; action: Review
       case 'prune':
       case 'headshot':
       case 'edit':
-        await castVote(db, { candidateId, userId, choice: action, clickId: BigInt(interaction.id) });
+        await writeVote(log, () =>
+          castVote(db, { candidateId, userId, choice: action, clickId: BigInt(interaction.id) }),
+        );
         await pruneRefresher.imageChanged(candidateId, project.id);
         next = await nextUnvotedImage(db, project.id, userId, here);
         break;

@@ -1,4 +1,5 @@
 import { UserError } from '../../core/errors.ts';
+import { writeVote } from '../vote-write.ts';
 import {
   castDecisionVote,
   decisionTallies,
@@ -24,7 +25,7 @@ async function loadDecision(db: Parameters<typeof getDecision>[0], decisionId: n
 export const foldVote: ComponentHandler<{ decisionId: number; action: FoldCardAction }> = {
   codec: foldVoteId,
   acknowledge: ({ action }) => (action === 'owner' ? 'ephemeral' : 'update'),
-  async run(interaction, { decisionId, action }, { db }) {
+  async run(interaction, { decisionId, action }, { db, log }) {
     const { decision, project } = await loadDecision(db, decisionId, interaction.guildId);
     if (action === 'owner') {
       await assertCanEdit(db, interaction, project, 'decide a tag for everyone');
@@ -33,12 +34,14 @@ export const foldVote: ComponentHandler<{ decisionId: number; action: FoldCardAc
       await interaction.editReply(asReply(foldOwnerPanel(project.mainTag, { decision, tally })));
       return;
     }
-    await castDecisionVote(db, {
-      decisionId,
-      userId: interaction.user.id,
-      choice: action,
-      clickId: BigInt(interaction.id),
-    });
+    await writeVote(log, () =>
+      castDecisionVote(db, {
+        decisionId,
+        userId: interaction.user.id,
+        choice: action,
+        clickId: BigInt(interaction.id),
+      }),
+    );
     const card = await foldCardOfMessage(db, project.mainTag, decision.messageId ?? interaction.message.id);
     if (card) await interaction.editReply(asReply(card));
   },

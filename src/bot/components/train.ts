@@ -17,7 +17,8 @@ import type { ComponentHandler, HandlerContext, ModalHandler } from '../handler-
 import { assertCanEdit, loadProjectForComponent } from '../project-access.ts';
 import { cancelRuns, computePlans, refreshPlanCard, startPlan, storePlanned } from '../train-plan.ts';
 import { rememberUploadLimitOf } from '../upload-limit.ts';
-import { PLAN_FIELDS, planEditModal, runLine } from '../views/train-plan.ts';
+import { PLAN_FIELD_LIMITS, PLAN_FIELDS, planEditModal, runLine } from '../views/train-plan.ts';
+import { readTextField } from '../text-limits.ts';
 import { planButtonId, planModalId, runButtonId, type PlanAction } from './train-ids.ts';
 
 async function loadPlan(
@@ -154,11 +155,13 @@ export const planModalSubmit: ModalHandler<{ planId: number }> = {
     const fields = interaction.fields;
     const preset = fields.getStringSelectValues(PLAN_FIELDS.preset)[0];
     const settings: PlanSettings = {
-      strength: parseStrength(fields.getTextInputValue(PLAN_FIELDS.strength)),
+      strength: parseStrength(readTextField(fields, PLAN_FIELDS.strength, PLAN_FIELD_LIMITS.strength)),
       preset: preset === 'trash' ? 'trash' : 'full',
       locon: fields.getStringSelectValues(PLAN_FIELDS.locon)[0] === 'on',
       baseModels: [...fields.getStringSelectValues(PLAN_FIELDS.baseModels)],
-      samplePrompts: parseSamplePrompts(fields.getTextInputValue(PLAN_FIELDS.prompts)),
+      samplePrompts: parseSamplePrompts(
+        readTextField(fields, PLAN_FIELDS.prompts, PLAN_FIELD_LIMITS.prompts),
+      ),
     };
     const plans = await computePlans(db, project, settings, training.baseModels, training.gpuMemoryGb);
     const updated = await updateTrainingPlan(db, plan.id, {

@@ -3,6 +3,7 @@ import type { CropBox } from '../../core/pruning/crops.ts';
 import { cropModalId } from '../components/prune-ids.ts';
 
 export const CROP_FIELD = 'box';
+export const CROP_FIELD_LIMIT = { label: 'The crop box', max: 60 };
 
 /** The crop box as four numbers, in pixels or percent, prefilled with the current box or a suggestion. */
 export function cropModal(
@@ -25,7 +26,7 @@ export function cropModal(
             .setCustomId(CROP_FIELD)
             .setStyle(TextInputStyle.Short)
             .setRequired(true)
-            .setMaxLength(60)
+            .setMaxLength(CROP_FIELD_LIMIT.max)
             .setValue(`${box.left}, ${box.top}, ${box.width}, ${box.height}`),
         ),
     );

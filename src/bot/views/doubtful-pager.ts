@@ -27,6 +27,7 @@ import { clip, KILN_ORANGE, TEXT_BUDGET, type TaggingView } from './tagging-view
 
 export const MAX_SELECT_OPTIONS = 25;
 export const ADD_FIELD = 'tags';
+export const ADD_FIELD_LIMIT = { label: 'The tags to add', max: 1000 };
 
 const REASONS: Record<DoubtReason, string> = {
   'near-threshold': 'score near the threshold',
@@ -183,7 +184,7 @@ export function addTagsModal(imageId: number, label: string) {
             .setCustomId(ADD_FIELD)
             .setStyle(TextInputStyle.Paragraph)
             .setRequired(true)
-            .setMaxLength(1000)
+            .setMaxLength(ADD_FIELD_LIMIT.max)
             .setPlaceholder('looking at viewer, open mouth'),
         ),
     );

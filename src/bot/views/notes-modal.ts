@@ -6,6 +6,7 @@ import {
 } from '../../core/project/research-notes.ts';
 import type { ProjectRow } from '../../db/schema/index.ts';
 import { notesModalId } from '../components/card-buttons.ts';
+import { readTextField } from '../text-limits.ts';
 
 /** The guide's step 1 as a form: five questions, prefilled with what the group wrote so far. */
 export function notesModal(project: ProjectRow): ModalBuilder {
@@ -27,8 +28,14 @@ export function notesModal(project: ProjectRow): ModalBuilder {
   return modal;
 }
 
-export function readNotesModal(read: (key: string) => string): ResearchNotes {
+export function readNotesModal(fields: { getTextInputValue(customId: string): string }): ResearchNotes {
   return Object.fromEntries(
-    RESEARCH_NOTE_FIELDS.map((field) => [field.key, read(field.key).trim()]),
+    RESEARCH_NOTE_FIELDS.map((field) => [
+      field.key,
+      readTextField(fields, field.key, {
+        label: `The note “${field.label}”`,
+        max: RESEARCH_NOTE_MAX_LENGTH,
+      }).trim(),
+    ]),
   ) as ResearchNotes;
 }

@@ -174,6 +174,10 @@ export const PLAN_FIELDS = {
   baseModels: 'base_models',
   prompts: 'sample_prompts',
 } as const;
+export const PLAN_FIELD_LIMITS = {
+  strength: { label: 'The strength', max: 10 },
+  prompts: { label: 'The sample prompts', max: 2000 },
+} as const;
 
 /** Edit: strength, preset, LoCon, base models and sample prompts, prefilled with the plan's values. */
 export function planEditModal(row: TrainingPlanRow, baseModels: readonly BaseModel[]) {
@@ -182,7 +186,7 @@ export function planEditModal(row: TrainingPlanRow, baseModels: readonly BaseMod
     .setCustomId(PLAN_FIELDS.prompts)
     .setStyle(TextInputStyle.Paragraph)
     .setRequired(false)
-    .setMaxLength(2000);
+    .setMaxLength(PLAN_FIELD_LIMITS.prompts.max);
   if (row.samplePrompts.length > 0) prompts.setValue(row.samplePrompts.join('\n'));
   const modal = new ModalBuilder()
     .setCustomId(planModalId.encode({ planId: row.id }))
@@ -198,7 +202,7 @@ export function planEditModal(row: TrainingPlanRow, baseModels: readonly BaseMod
             .setCustomId(PLAN_FIELDS.strength)
             .setStyle(TextInputStyle.Short)
             .setRequired(true)
-            .setMaxLength(10)
+            .setMaxLength(PLAN_FIELD_LIMITS.strength.max)
             .setValue(String(row.strength)),
         ),
       new LabelBuilder().setLabel('Preset').setStringSelectMenuComponent(

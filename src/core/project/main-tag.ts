@@ -1,10 +1,14 @@
 import { UserError } from '../errors.ts';
+import { unsafeMainTagMessage, unsafeMainTagPart } from './main-tag-safety.ts';
 
 export const MAIN_TAG_MAX_LENGTH = 64;
 export const CHARACTER_NAME_MAX_LENGTH = 100;
 
-/** Characters e621 tags are made of (lower-case letters, digits, and a few marks; never commas or spaces). */
-const TAG_CHARACTERS = /^[a-z0-9_()'!?.\-:;&+~/]+$/;
+/**
+ * Characters e621 tags are made of: letters (any script, lower case), digits and a few marks; never commas or
+ * spaces. Slashes are refused by the folder rule (main-tag-safety.ts) before this is checked.
+ */
+const TAG_CHARACTERS = /^[\p{Ll}\p{Lo}\p{Lm}\p{M}\p{N}_()'!?.\-:;&+~]+$/u;
 
 export interface NormalizedTag {
   tag: string;
@@ -44,6 +48,8 @@ export function normalizeMainTag(input: string): NormalizedTag {
       `The main tag \`${tag.slice(0, 80)}…\` has ${tag.length} characters; the limit is ${MAIN_TAG_MAX_LENGTH}.`,
     );
   }
+  const unsafe = unsafeMainTagPart(tag);
+  if (unsafe !== null) throw new UserError('invalid-main-tag', unsafeMainTagMessage(tag, unsafe));
   if (!TAG_CHARACTERS.test(tag)) {
     const bad = [...new Set([...tag].filter((c) => !TAG_CHARACTERS.test(c)))].join(' ');
     throw new UserError(
@@ -57,7 +63,7 @@ export function normalizeMainTag(input: string): NormalizedTag {
       `The main tag \`${tag}\` looks like a search operator; start it with a letter or digit.`,
     );
   }
-  if (!/^[a-z0-9]/.test(tag)) {
+  if (!/^[\p{L}\p{N}]/u.test(tag)) {
     throw new UserError('invalid-main-tag', `The main tag \`${tag}\` must start with a letter or digit.`);
   }
   return { tag, changes };

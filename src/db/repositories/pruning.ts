@@ -7,6 +7,7 @@ import {
   type Tally,
   type VoteChoice,
 } from '../../core/pruning/votes.ts';
+import type { CropBox } from '../../core/pruning/crops.ts';
 import type { Db } from '../client.ts';
 import {
   crops,
@@ -295,6 +296,18 @@ export async function freezeDataset(db: Db, projectId: number, userId: string): 
   return row ?? null;
 }
 
+/** Undoes a Finalize whose follow-up (queueing auto-tagging) failed, so Finalize can be pressed again. */
+export async function unfreezeDataset(
+  db: Db,
+  projectId: number,
+  previousStatus: ProjectRow['status'],
+): Promise<void> {
+  await db
+    .update(projects)
+    .set({ datasetFrozenAt: null, datasetFrozenBy: null, status: previousStatus })
+    .where(eq(projects.id, projectId));
+}
+
 export async function recordGalleryMessage(
   db: Db,
   values: { projectId: number; channelId: string; messageId: string; candidateIds: number[] },
@@ -385,6 +398,33 @@ export async function saveReplacement(db: Db, values: typeof replacements.$infer
       target: replacements.candidateId,
       set: { ...values, createdAt: sql`now()` },
     });
+}
+
+/**
+ * Stores a replacement and, in the same transaction, the crop boxes carried over to its size: a box becomes
+ * the given one, or null (set it again) when it no longer fits the new picture.
+ */
+export async function saveReplacementWithCrops(
+  db: Db,
+  values: typeof replacements.$inferInsert,
+  cropBoxes: ReadonlyArray<{ cropId: number; box: CropBox | null }>,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx
+      .insert(replacements)
+      .values(values)
+      .onConflictDoUpdate({ target: replacements.candidateId, set: { ...values, createdAt: sql`now()` } });
+    for (const { cropId, box } of cropBoxes) {
+      await tx
+        .update(crops)
+        .set(box ? { box } : { box: null, confirmed: false })
+        .where(eq(crops.id, cropId));
+    }
+  });
+}
+
+export async function cropsOfImage(db: Db, candidateId: number) {
+  return db.select().from(crops).where(eq(crops.candidateId, candidateId)).orderBy(asc(crops.id));
 }
 
 export async function getReplacement(db: Db, candidateId: number) {

@@ -50,6 +50,36 @@ describe('normalizeMainTag', () => {
   });
 });
 
+describe('the main tag is refused where it is typed when it cannot name a folder', () => {
+  it.each([
+    ['a/../../x', '`/`'],
+    ['ac/dc', '`/`'],
+    ['a\\b', '`\\`'],
+    ['a..b', '`..`'],
+    ['kry\u0007stal', 'a control character'],
+  ])('refuses %j, naming the value and the part', (typed, part) => {
+    const error = errorOf(() => normalizeMainTag(typed));
+    expect(error.code).toBe('invalid-main-tag');
+    expect(error.message).toContain(JSON.stringify(typed));
+    expect(error.message).toContain(`contains ${part}`);
+  });
+
+  it.each([
+    'aurelia_(skyfall)',
+    "nick_wilde's_tie",
+    'kass:zelda',
+    'pokémon_trainer',
+    'rena_(ぽけもん)',
+    'sonic_the_hedgehog_(series)',
+  ])('keeps the e621 tag %j as it is', (typed) => {
+    expect(normalizeMainTag(typed)).toEqual({ tag: typed, changes: [] });
+  });
+
+  it('refuses a leading ~ like a leading - (search operators)', () => {
+    expect(errorOf(() => normalizeMainTag('~krystal')).message).toContain('search operator');
+  });
+});
+
 describe('validateCharacterName', () => {
   it('collapses spaces and refuses names over 100 characters', () => {
     expect(validateCharacterName('  Krystal   (Star Fox) ')).toBe('Krystal (Star Fox)');

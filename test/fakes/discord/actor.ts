@@ -258,7 +258,12 @@ export class Actor implements FakeActor {
     }
     // Reading files yields: a second submit of the same modal may have gone out meanwhile.
     if (modal.submitted) fail(`modal "${customId}" was submitted already`);
-    const { components, resolved, uploads } = submittedComponents(modal, fields, files);
+    const { components, resolved, uploads } = submittedComponents(
+      modal,
+      fields,
+      files,
+      options.ignoreLengthLimits === true,
+    );
     const messageId = options.message?.id ?? modal.sourceMessageId;
     const message = messageId === null ? null : (this.state.messages.get(messageId) ?? null);
     modal.submitted = true;
@@ -370,6 +375,7 @@ function submittedComponents(
   modal: ShownModal,
   fields: Record<string, ModalFieldValue>,
   files: ReadonlyMap<string, FakeAttachment[]>,
+  ignoreLengthLimits = false,
 ): Submission {
   let nextId = 1;
   const used = new Set<string>();
@@ -387,7 +393,7 @@ function submittedComponents(
       if (required && value === '') fail(`text input "${customId}" is required`);
       const min = typeof child['min_length'] === 'number' ? child['min_length'] : 0;
       const max = typeof child['max_length'] === 'number' ? child['max_length'] : 4000;
-      if (value !== '' && (value.length < min || value.length > max)) {
+      if (!ignoreLengthLimits && value !== '' && (value.length < min || value.length > max)) {
         fail(`text input "${customId}" takes ${min}–${max} characters, got ${value.length}`);
       }
       return { type: 4, id, custom_id: customId, value };

@@ -77,6 +77,11 @@ function isEmpty(
   );
 }
 
+/** Recorded so tests can prove user text never pings (Discord reads `allowed_mentions` per request). */
+function mentionsOf(body: Record<string, unknown>): Pick<FakeMessageVersion, 'allowedMentions'> {
+  return 'allowed_mentions' in body ? { allowedMentions: body['allowed_mentions'] } : {};
+}
+
 function dispatchMessage(state: FakeState, events: EventSink, t: string, message: FakeMessage): void {
   if ((message.flags & MessageFlag.Ephemeral) !== 0) return;
   events.dispatch(t, apiMessage(state, message), GatewayIntent.GuildMessages);
@@ -107,6 +112,7 @@ export function createMessage(
     embeds: Array.isArray(body['embeds']) ? (body['embeds'] as FakeMessage['embeds']) : [],
     attachments,
     editedAt: null,
+    ...mentionsOf(body),
   };
   if (isEmpty(version)) throw apiErrors.emptyMessage();
   return storeMessage(state, events, channel, version, origin);
@@ -187,6 +193,7 @@ export function editMessage(
     attachments,
     flags,
     editedAt: Date.now(),
+    ...mentionsOf(body),
   };
   if (isEmpty(next)) throw apiErrors.emptyMessage();
   message.history.push({
@@ -196,7 +203,9 @@ export function editMessage(
     embeds: message.embeds,
     attachments: message.attachments,
     editedAt: message.editedAt,
+    ...(message.allowedMentions !== undefined ? { allowedMentions: message.allowedMentions } : {}),
   });
+  delete message.allowedMentions;
   Object.assign(message, next);
   state.touch();
   dispatchMessage(state, events, 'MESSAGE_UPDATE', message);

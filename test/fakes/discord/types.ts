@@ -114,6 +114,8 @@ export interface FakeMessageVersion {
   attachments: FakeAttachment[];
   /** Date.now() of the edit that produced this version; null for the first version. */
   editedAt: number | null;
+  /** `allowed_mentions` of the request that wrote this version, as sent (absent when it sent none). */
+  allowedMentions?: unknown;
 }
 
 export interface FakeMessage extends FakeMessageVersion {
@@ -216,6 +218,11 @@ export interface ModalSubmitOptions {
   channelId?: string;
   /** The message the modal was opened from; defaults to the one recorded when the modal was shown. */
   message?: FakeMessage;
+  /**
+   * Send text longer (or shorter) than the inputs' max_length/min_length, as a modified client or a raw
+   * API call can: the bot must not trust the client's limits.
+   */
+  ignoreLengthLimits?: boolean;
 }
 
 export interface FakeActor {

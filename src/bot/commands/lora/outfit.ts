@@ -6,7 +6,7 @@ import {
   resolveProject,
   withProjectOption,
 } from '../../project-access.ts';
-import { proposeOutfitFromInput } from '../../tagging.ts';
+import { OUTFIT_LIMITS, proposeOutfitFromInput } from '../../tagging.ts';
 
 /**
  * `/lora outfit name:<tag> tags:<list>`: one outfit tag replaces its component tags on the images that wear
@@ -24,14 +24,14 @@ export const outfit: Subcommand = {
             .setName('name')
             .setDescription('A new tag for the outfit, e.g. roxanneshirt')
             .setRequired(true)
-            .setMaxLength(64),
+            .setMaxLength(OUTFIT_LIMITS.name.max),
         )
         .addStringOption((option) =>
           option
             .setName('tags')
             .setDescription('The tags it replaces, comma separated, e.g. red shirt, crop top, leaf print')
             .setRequired(true)
-            .setMaxLength(1000),
+            .setMaxLength(OUTFIT_LIMITS.tags.max),
         ),
     ),
   acknowledge: 'ephemeral',
