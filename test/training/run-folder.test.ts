@@ -13,6 +13,7 @@ import {
   setOverride,
 } from '../../src/db/repositories/pruning.ts';
 import type { ProjectRow } from '../../src/db/schema/index.ts';
+import { captionStyleFor } from '../../src/core/tags/spelling.ts';
 import { captionMainTag } from '../../src/training/captions.ts';
 import { loadTrainingDataset } from '../../src/training/dataset.ts';
 import { planForRun } from '../../src/training/plan.ts';
@@ -123,7 +124,7 @@ describe('the run folder rebuilt from Postgres', () => {
   });
 
   it('writes the main tag in caption form', () => {
-    expect(captionMainTag('krystal_(star_fox)')).toBe('krystal (star fox)');
-    expect(captionMainTag('^_^')).toBe('^_^');
+    expect(captionMainTag('krystal_(star_fox)', captionStyleFor('e621'))).toBe('krystal (star fox)');
+    expect(captionMainTag('^_^', captionStyleFor('anime'))).toBe('^_^');
   });
 });
