@@ -61,6 +61,7 @@ export async function buildRunFolder(input: RunFolderInput): Promise<RunFolder> 
       items: dataset.entries.map((entry) => ({
         sourcePath: sources.get(entry.candidateId) ?? '',
         name: entry.name,
+        postId: entry.postId,
         caption: captions.get(entry.name) ?? mainTag,
         ...(entry.crop ? { crop: entry.crop } : {}),
       })),
