@@ -18,7 +18,15 @@ import type { ProjectRow, TrainingPlanRow, TrainingRunRow } from '../db/schema/i
 import type { JobProducer } from '../queue/producer.ts';
 import { findBaseModel } from '../trainer/base-models.ts';
 import { assertFinalized, loadTrainingDataset } from '../training/dataset.ts';
-import { assertFolderSafeMainTag, planForRun } from '../training/plan.ts';
+import { captionStyleFor } from '../core/tags/spelling.ts';
+import { captionMainTag } from '../training/captions.ts';
+import { epochSamplingOf, loadEpochCheckProject, planEpochCheck } from '../training/epoch-check.ts';
+import {
+  assertFolderSafeMainTag,
+  NO_EPOCH_SAMPLES,
+  planForRun,
+  type EpochSampling,
+} from '../training/plan.ts';
 import { UserError } from '../core/errors.ts';
 import { planCardMessage } from './views/train-plan.ts';
 
@@ -44,20 +52,37 @@ export function resolveBaseModels(available: readonly BaseModel[], names: readon
   return models.filter((model, index) => models.findIndex((m) => m.name === model.name) === index);
 }
 
-/** Plans for every base model of the settings, from the project's frozen dataset. */
+/**
+ * Plans for every base model of the settings, from the project's frozen dataset. With per-epoch samples on (the
+ * worker's TRAIN_EPOCH_SAMPLES, on by default) the estimate counts the epoch check's prompts as the worker builds them.
+ */
 export async function computePlans(
   db: Db,
   project: ProjectRow,
   settings: PlanSettings,
   available: readonly BaseModel[],
   gpuMemoryGb: number | undefined,
+  epochSamples = true,
 ): Promise<TrainingPlan[]> {
   assertFinalized(project);
   assertFolderSafeMainTag(project.mainTag);
   const models = resolveBaseModels(available, settings.baseModels);
   const dataset = await loadTrainingDataset(db, project);
+  const checkProject = epochSamples ? await loadEpochCheckProject(db, project) : null;
+  const samplingFor = (baseModel: BaseModel): EpochSampling =>
+    checkProject
+      ? epochSamplingOf(
+          planEpochCheck({
+            mainTag: captionMainTag(project.mainTag, captionStyleFor(baseModel.tagStyle)),
+            family: baseModel.tagStyle,
+            ownerPrompts: settings.samplePrompts,
+            project: checkProject,
+          }),
+        )
+      : NO_EPOCH_SAMPLES;
   return models.map((baseModel) =>
     planForRun({
+      sampling: samplingFor(baseModel),
       dataset,
       settings: {
         preset: settings.preset,

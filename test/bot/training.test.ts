@@ -223,6 +223,13 @@ describe('training from Discord: plan card, queue, GPU worker with the fake sd-s
     expect(text).toContain('**LoCon:** off');
     expect(text).toContain('keep_tokens 1');
     expect(text).toContain('**yiffymix** (SD 1.x, e621 tags)');
+    // The base model is named once, and the public card never shows where its file is on the worker.
+    expect(text).not.toContain('(sd1, e621 tags)');
+    expect(text).not.toContain('/models/');
+    expect(text).not.toContain('.safetensors');
+    // The worker samples every epoch by default: 2 prompts (likeness, flexibility) × 2 seeds × 10 epochs.
+    expect(text).toContain('**Epoch samples:** 4 per epoch, ≈ 4 min of the estimate');
+    expect(text).toContain('per-epoch samples: 4 images (2 prompts × 2 seeds) × 10 epochs ≈ 4 min');
     expect(text.length).toBeLessThanOrEqual(4000);
     expect(buttons(card).map((b) => b.label)).toEqual(['Start', 'Edit', 'Cancel']);
   });
@@ -395,7 +402,19 @@ describe('training from Discord: plan card, queue, GPU worker with the fake sd-s
     expect(info).toContain('--learning_rate 0.00275');
     const run = (await getTrainingRun(h.database.db, runId))!;
     expect(run).toMatchObject({ state: 'succeeded', outputSha256: sha256, outputBytes: model.length });
-    await eventually(() => expect(textOf(planCard(h, thread))).toContain('✅ **yiffymix**: finished'));
+    const finished = await eventually(() => {
+      const current = planCard(h, thread);
+      expect(textOf(current)).toContain('✅ **yiffymix**: finished');
+      return current;
+    });
+    // Start on a finished plan trains another copy, and the card says so.
+    expect(buttons(finished).map((b) => b.label)).toEqual(['Train another copy', 'Edit', 'Cancel']);
+    expect(textOf(finished)).toContain(
+      '**Train another copy** trains this plan again as a new run (a new file; the finished LoRA stays as it is)',
+    );
+    // info.txt names the options' files, never the worker's folders.
+    expect(info).not.toContain(h.dataDir);
+    expect(info).not.toContain(s.worker.baseModels[0]!.file);
   });
 
   it('cancels a running training from its status message, for the owner only', async () => {

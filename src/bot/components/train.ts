@@ -69,7 +69,14 @@ export const planButtons: ComponentHandler<{ planId: number; action: PlanAction 
         assertOpen(plan);
         await rememberUploadLimitOf(db, interaction);
         const fresh = (await getProject(db, project.id)) ?? project;
-        const plans = await computePlans(db, fresh, plan, training.baseModels, training.gpuMemoryGb);
+        const plans = await computePlans(
+          db,
+          fresh,
+          plan,
+          training.baseModels,
+          training.gpuMemoryGb,
+          training.epochSamples,
+        );
         const stored = await storePlanned(db, plan, plans);
         const runs = await startPlan(db, jobs, stored, plans, interaction.user.id);
         log.info({ planId, runs: runs.map((run) => run.id) }, 'training queued');
@@ -160,7 +167,14 @@ export const planModalSubmit: ModalHandler<{ planId: number }> = {
       baseModels: [...fields.getStringSelectValues(PLAN_FIELDS.baseModels)],
       samplePrompts: parseSamplePrompts(fields.getTextInputValue(PLAN_FIELDS.prompts)),
     };
-    const plans = await computePlans(db, project, settings, training.baseModels, training.gpuMemoryGb);
+    const plans = await computePlans(
+      db,
+      project,
+      settings,
+      training.baseModels,
+      training.gpuMemoryGb,
+      training.epochSamples,
+    );
     const updated = await updateTrainingPlan(db, plan.id, {
       ...settings,
       baseModels: plans.map((computed) => computed.baseModel?.name ?? ''),

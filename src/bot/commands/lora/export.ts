@@ -8,7 +8,7 @@ import { findBaseModel } from '../../../trainer/base-models.ts';
 import { buildTrainerConfig, toToml } from '../../../trainer/config.ts';
 import { exportDatasetZip, exportReadme, portablePaths } from '../../../trainer/export.ts';
 import { assertFinalized, loadTrainingDataset } from '../../../training/dataset.ts';
-import { assertFolderSafeMainTag, planForRun } from '../../../training/plan.ts';
+import { assertFolderSafeMainTag, NO_EPOCH_SAMPLES, planForRun } from '../../../training/plan.ts';
 import { buildRunFolder } from '../../../training/run-folder.ts';
 import type { Subcommand } from '../../handler-types.ts';
 import {
@@ -65,6 +65,7 @@ export const exportCommand: Subcommand = {
     const plan = planForRun({
       dataset,
       settings: { preset, strength: PLAN_DEFAULTS.strength, locon: false, samplePrompts: [] },
+      sampling: NO_EPOCH_SAMPLES,
       baseModel,
       gpuMemoryGb: training.gpuMemoryGb,
     });
