@@ -577,4 +577,37 @@ describe('delivery over the upload limit', () => {
     const zip = readZip(Buffer.from(await response.arrayBuffer()));
     expect([...zip.keys()].filter((name) => name.startsWith('10_lucario/'))).toHaveLength(24);
   });
+
+  it('links an export over the limit when the main tag has parentheses, and leaves no zip when it cannot', async () => {
+    const { thread } = await finalizedProject(h, 'aurelia_(skyfall)', 3);
+    const exportsDir = join(h.dataDir, 'models', 'exports');
+    const before = existsSync(exportsDir) ? readdirSync(exportsDir).length : 0;
+    const message = await reply(h, bob, thread, 'export');
+    expect(message.content).toContain("over this server's upload limit");
+    expect(message.content).toContain('[download aurelia_(skyfall)-dataset.zip](');
+    const url = /\]\((http[^)]+)\)/.exec(message.content)?.[1];
+    const response = await fetch(url!);
+    expect(response.status).toBe(200);
+    const disposition = response.headers.get('content-disposition')!;
+    expect(decodeURIComponent(/filename\*=UTF-8''(\S+)$/.exec(disposition)![1]!)).toBe(
+      'aurelia_(skyfall)-dataset.zip',
+    );
+    const zip = readZip(Buffer.from(await response.arrayBuffer()));
+    expect([...zip.keys()].filter((name) => name.startsWith('10_aurelia_(skyfall)/'))).toHaveLength(6);
+    expect(readdirSync(exportsDir)).toHaveLength(before + 1);
+
+    // A link that cannot be made (here: no signer) leaves no copy behind.
+    const working = s.signer.current;
+    s.signer.current = null;
+    try {
+      const result = await h.discord
+        .user(bob)
+        .slash('lora', { subcommand: 'export', channelId: thread.id, options: {} });
+      const failed = await result.waitForFollowUp((m) => m.content.length > 0, 20_000);
+      expect(failed.content).toContain("Sorry, something went wrong on Kiln's side");
+    } finally {
+      s.signer.current = working;
+    }
+    expect(readdirSync(exportsDir)).toHaveLength(before + 1);
+  });
 });
