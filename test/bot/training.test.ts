@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import sharp from 'sharp';
@@ -478,11 +478,16 @@ describe('training from Discord: plan card, queue, GPU worker with the fake sd-s
     await s.worker.runtime.close();
     expect(await start(h, thread, retsukoPlan)).toContain('Queued');
     const runId = await latestRunId(h, retsukoPlan);
-    // What a worker killed mid-run leaves behind: the row running on this host, no process.
+    // What a worker killed mid-run leaves behind: the row running on this host, no process, its folder.
     expect(await claimRun(h.database.db, runId, 'test-gpu-host')).not.toBeNull();
+    const runDir = join(h.dataDir, 'runs', `run-${runId}`);
+    await mkdir(join(runDir, 'img', '10_retsuko'), { recursive: true });
+    await writeFile(join(runDir, 'img', '10_retsuko', '1.png'), 'half written');
     await s.worker.restart();
     const status = await finalStatus(h, thread, runId, '❌ Failed');
     expect(textOf(status)).toContain('The GPU worker stopped in the middle of this training');
+    // Nothing else would ever remove a lost run's files.
+    expect(existsSync(runDir)).toBe(false);
     expect((await getTrainingRun(h.database.db, runId))!).toMatchObject({
       state: 'failed',
       errorCode: 'worker-stopped',
@@ -497,6 +502,33 @@ describe('training from Discord: plan card, queue, GPU worker with the fake sd-s
     const retried = await latestRunId(h, retsukoPlan);
     expect(retried).not.toBe(runId);
     await finalStatus(h, thread, retried, '✅ Finished');
+  });
+
+  it('Cancel on a run whose worker died says nothing was training, and its files go when a worker starts', async () => {
+    const { thread } = retsuko;
+    await s.worker.runtime.close();
+    expect(await start(h, thread, retsukoPlan)).toContain('Queued');
+    const runId = await latestRunId(h, retsukoPlan);
+    // Running on another host that stopped beating ten minutes ago.
+    expect(await claimRun(h.database.db, runId, 'gone-gpu-host')).not.toBeNull();
+    await h.database.pool.query(
+      "UPDATE training_runs SET heartbeat_at = now() - interval '10 minutes' WHERE id = $1",
+      [runId],
+    );
+    const runDir = join(h.dataDir, 'runs', `run-${runId}`);
+    await mkdir(join(runDir, 'output'), { recursive: true });
+    await writeFile(join(runDir, 'output', 'partial.safetensors'), 'half');
+    const card = await eventually(() => {
+      const current = planCard(h, thread);
+      expect(buttons(current).find((b) => b.label === 'Cancel training')?.disabled).toBe(false);
+      return current;
+    });
+    const answer = await press(h, alice, card, `plan@1:${retsukoPlan}:cancel`);
+    expect(answer).toContain('whose GPU worker is no longer running (it stopped), so nothing was training');
+    expect(answer).not.toContain('partial files are removed');
+    expect((await getTrainingRun(h.database.db, runId))!.state).toBe('cancelled');
+    await s.worker.restart();
+    await eventually(() => expect(existsSync(runDir)).toBe(false), 10_000);
   });
 });
 

@@ -67,6 +67,7 @@ import { assertFolderSafeMainTag, NO_EPOCH_SAMPLES, planForRun } from '../../tra
 import { serializeInfoInput } from '../../training/info-input.ts';
 import { buildRunFolder } from '../../training/run-folder.ts';
 import { hidePaths } from '../../training/public-text.ts';
+import { runIdOfFolder, STALE_AFTER_SECONDS, WORKER_STOPPED } from '../../training/stale-runs.ts';
 import { renderScoreChart } from '../../training/score-chart.ts';
 import {
   imageMessage,
@@ -135,8 +136,6 @@ export const WORKER_STOPPED_MESSAGE =
   'The GPU worker stopped in the middle of this training (it was killed, crashed or restarted), so the run was lost. Press **Start again** on the plan card.';
 
 const HEARTBEAT_MS = 30_000;
-/** Another host's running row with no heartbeat for this long belonged to a worker that died. */
-const STALE_AFTER_SECONDS = 300;
 
 /** The train role's dependencies from the environment (trainer and runtime sections). */
 export function trainDepsFromEnv(deps: {
@@ -282,7 +281,7 @@ async function announceEnded(
  * beating long ago are failed with the reason, so they can be started again.
  */
 export async function recoverStaleRuns(
-  deps: Pick<TrainJobDeps, 'db' | 'poster' | 'log' | 'workerName'>,
+  deps: Pick<TrainJobDeps, 'db' | 'poster' | 'log' | 'workerName' | 'dataDir'>,
 ): Promise<TrainingRunRow[]> {
   const failed = await failStaleRuns(
     deps.db,
@@ -294,7 +293,28 @@ export async function recoverStaleRuns(
     deps.log.warn({ runId: run.id }, 'training run left running by a stopped worker marked failed');
     await announceEnded(deps, run, 'failed', WORKER_STOPPED_MESSAGE);
   }
+  await removeLostRunFolders(deps);
   return failed;
+}
+
+/**
+ * Removes the run folders (images, configs, partial checkpoints) of runs lost with their worker: failed for it
+ * here, or cancelled from Discord while no worker ran. Nothing else would ever delete them.
+ */
+async function removeLostRunFolders(deps: Pick<TrainJobDeps, 'db' | 'log' | 'dataDir'>): Promise<void> {
+  const runsDir = join(deps.dataDir, 'runs');
+  const names = await readdir(runsDir).catch(() => [] as string[]);
+  for (const name of names) {
+    const runId = runIdOfFolder(name);
+    if (runId === null) continue;
+    const run = await getTrainingRun(deps.db, runId);
+    if (!run || run.errorCode !== WORKER_STOPPED || run.state === 'queued' || run.state === 'running')
+      continue;
+    await rm(join(runsDir, name), { recursive: true, force: true }).catch((error: unknown) =>
+      deps.log.warn({ err: error, runId }, 'could not remove the folder of a lost run'),
+    );
+    deps.log.info({ runId }, 'removed the folder of a run lost with its worker');
+  }
 }
 
 function stripMarkdown(text: string): string {
@@ -314,10 +334,11 @@ export function createTrainHandler(deps: TrainJobDeps): JobHandler<'train'> {
       // This job was taken before by a worker that died mid-run (BullMQ hands a stalled job out again).
       const failed = await finishTrainingRun(db, run.id, {
         state: 'failed',
-        errorCode: 'worker-stopped',
+        errorCode: WORKER_STOPPED,
         error: stripMarkdown(WORKER_STOPPED_MESSAGE),
       });
       if (failed) await announceEnded({ ...deps, log }, failed, 'failed', WORKER_STOPPED_MESSAGE);
+      await rm(join(deps.dataDir, 'runs', `run-${run.id}`), { recursive: true, force: true });
       return { skipped: 'stalled' };
     }
     if (run.state !== 'queued') return { skipped: run.state };
