@@ -10,6 +10,7 @@ import { startLinkServer, type LinkServer } from '../../src/delivery/link-server
 import { createLinkSigner, type LinkSigner } from '../../src/delivery/links.ts';
 import { getProject } from '../../src/db/repositories/projects.ts';
 import { freezeDataset, setOverride } from '../../src/db/repositories/pruning.ts';
+import { loadTrainingDataset } from '../../src/training/dataset.ts';
 import { claimRun, getTrainingRun, runsOfPlan } from '../../src/db/repositories/training.ts';
 import type { ProjectRow } from '../../src/db/schema/index.ts';
 import { buttons, customIds, textOf, type FakeChannel, type FakeMessage } from '../fakes/discord/index.ts';
@@ -502,6 +503,32 @@ describe('training from Discord: plan card, queue, GPU worker with the fake sd-s
     const retried = await latestRunId(h, retsukoPlan);
     expect(retried).not.toBe(runId);
     await finalStatus(h, thread, retried, '✅ Finished');
+  });
+
+  it('a broken image fails the run naming its post, with no path, no ENOTEMPTY and no half-built folder', async () => {
+    Object.assign(s.worker.trainerEnv, { KILN_FAKE_SDS_STEP_MS: '0', KILN_FAKE_SDS_FAIL: '' });
+    await s.worker.restart();
+    const { project, thread } = await finalizedProject(h, 'nibbles', 6);
+    const dataset = await loadTrainingDataset(h.database.db, project);
+    const broken = dataset.entries[2]!;
+    await writeFile(join(h.dataDir, broken.imagePath!), 'not a picture any more');
+    await reply(h, alice, thread, 'train');
+    const planId = planIdOf(planCard(h, thread));
+    expect(await start(h, thread, planId)).toContain('Queued');
+    const runId = await latestRunId(h, planId);
+    const status = textOf(await finalStatus(h, thread, runId, '❌ Failed'));
+    expect(status).toContain(`Cannot read image ${broken.name} (e621 post #${broken.postId})`);
+    expect(status).not.toContain(h.dataDir);
+    expect(status).not.toContain('ENOTEMPTY');
+    const card = await eventually(() => {
+      const text = textOf(planCard(h, thread));
+      expect(text).toContain('❌ **yiffymix**: failed: Cannot read image');
+      return text;
+    });
+    expect(card).not.toContain(h.dataDir);
+    const runDir = join(h.dataDir, 'runs', `run-${runId}`);
+    const left = existsSync(runDir) ? readdirSync(runDir) : [];
+    expect(left.filter((name) => name.startsWith('img'))).toEqual([]);
   });
 
   it('Cancel on a run whose worker died says nothing was training, and its files go when a worker starts', async () => {
