@@ -608,6 +608,9 @@ describe('delivery over the upload limit', () => {
     expect(delivered.content).toContain(
       'no public download address (the operator sets PUBLIC_URL and LINK_SECRET)',
     );
+    // Where the file lies on the worker is not for a public thread: its name under the models folder only.
+    expect(delivered.content).not.toContain(h.dataDir);
+    expect(delivered.content).toContain('`lucario-yiffymix.safetensors`');
     expect(delivered.attachments.map((a) => a.filename)).toEqual(['info.txt']);
     expect(delivered.attachments[0]!.data.toString('utf8')).toMatch(/SHA-256: [0-9a-f]{64}/);
   });
