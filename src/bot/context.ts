@@ -31,6 +31,8 @@ export interface BotTrainingOptions {
   baseModels: readonly BaseModel[];
   /** GPU_MEMORY_GB of the training worker, for the batch size on the card (the guide's 24 GB when unset). */
   gpuMemoryGb?: number | undefined;
+  /** TRAIN_EPOCH_SAMPLES of the training worker: whether each epoch is sampled (default on), for the estimate. */
+  epochSamples?: boolean;
   /** Signs download links to files under `filesDir`; null without PUBLIC_URL and LINK_SECRET. */
   links: LinkSigner | null;
   /** The folder the link server serves: DATA_DIR/models. */

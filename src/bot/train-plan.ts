@@ -18,8 +18,17 @@ import type { ProjectRow, TrainingPlanRow, TrainingRunRow } from '../db/schema/i
 import type { JobProducer } from '../queue/producer.ts';
 import { findBaseModel } from '../trainer/base-models.ts';
 import { assertFinalized, loadTrainingDataset } from '../training/dataset.ts';
-import { assertFolderSafeMainTag, planForRun } from '../training/plan.ts';
+import { captionStyleFor } from '../core/tags/spelling.ts';
+import { captionMainTag } from '../training/captions.ts';
+import { epochSamplingOf, loadEpochCheckProject, planEpochCheck } from '../training/epoch-check.ts';
+import {
+  assertFolderSafeMainTag,
+  NO_EPOCH_SAMPLES,
+  planForRun,
+  type EpochSampling,
+} from '../training/plan.ts';
 import { UserError } from '../core/errors.ts';
+import { isAbandonedRun, WORKER_STOPPED } from '../training/stale-runs.ts';
 import { planCardMessage } from './views/train-plan.ts';
 
 /**
@@ -44,20 +53,37 @@ export function resolveBaseModels(available: readonly BaseModel[], names: readon
   return models.filter((model, index) => models.findIndex((m) => m.name === model.name) === index);
 }
 
-/** Plans for every base model of the settings, from the project's frozen dataset. */
+/**
+ * Plans for every base model of the settings, from the project's frozen dataset. With per-epoch samples on (the
+ * worker's TRAIN_EPOCH_SAMPLES, on by default) the estimate counts the epoch check's prompts as the worker builds them.
+ */
 export async function computePlans(
   db: Db,
   project: ProjectRow,
   settings: PlanSettings,
   available: readonly BaseModel[],
   gpuMemoryGb: number | undefined,
+  epochSamples = true,
 ): Promise<TrainingPlan[]> {
   assertFinalized(project);
   assertFolderSafeMainTag(project.mainTag);
   const models = resolveBaseModels(available, settings.baseModels);
   const dataset = await loadTrainingDataset(db, project);
+  const checkProject = epochSamples ? await loadEpochCheckProject(db, project) : null;
+  const samplingFor = (baseModel: BaseModel): EpochSampling =>
+    checkProject
+      ? epochSamplingOf(
+          planEpochCheck({
+            mainTag: captionMainTag(project.mainTag, captionStyleFor(baseModel.tagStyle)),
+            family: baseModel.tagStyle,
+            ownerPrompts: settings.samplePrompts,
+            project: checkProject,
+          }),
+        )
+      : NO_EPOCH_SAMPLES;
   return models.map((baseModel) =>
     planForRun({
+      sampling: samplingFor(baseModel),
       dataset,
       settings: {
         preset: settings.preset,
@@ -172,29 +198,80 @@ export async function startPlan(
 
 /**
  * Cancel: every queued or running run is marked cancel-requested. A run still waiting in the queue is taken out
- * and cancelled at once; a running one is stopped by its worker, which watches the flag.
+ * and cancelled at once; a running one is stopped by its worker, which watches the flag. A `running` run whose
+ * worker stopped beating (it died) is cancelled at once too: nobody is left to stop it, and its folder is removed
+ * when a worker starts again.
  */
 export async function cancelRuns(
   db: Db,
   jobs: JobProducer,
   runs: readonly TrainingRunRow[],
   userId: string,
-): Promise<{ cancelled: TrainingRunRow[]; stopping: TrainingRunRow[] }> {
-  const cancelled: TrainingRunRow[] = [];
-  const stopping: TrainingRunRow[] = [];
+  now: Date = new Date(),
+): Promise<CancelOutcome> {
+  const outcome: CancelOutcome = { cancelled: [], stopping: [], starting: [], abandoned: [] };
   for (const run of runs) {
     const marked = await requestRunCancel(db, run.id, userId);
     if (!marked) continue;
+    if (isAbandonedRun(marked, now)) {
+      const finished = await finishTrainingRun(db, run.id, { state: 'cancelled', errorCode: WORKER_STOPPED });
+      if (finished) {
+        outcome.abandoned.push(finished);
+        continue;
+      }
+    }
     const removed =
       marked.state === 'queued' && marked.jobId ? await jobs.cancel('train', marked.jobId) : false;
     if (removed) {
       const finished = await finishTrainingRun(db, run.id, { state: 'cancelled' });
       if (finished) {
-        cancelled.push(finished);
+        outcome.cancelled.push(finished);
         continue;
       }
     }
-    stopping.push(marked);
+    (marked.state === 'running' ? outcome.stopping : outcome.starting).push(marked);
   }
-  return { cancelled, stopping };
+  return outcome;
+}
+
+export interface CancelOutcome {
+  /** Taken out of the queue: nothing had been written. */
+  cancelled: TrainingRunRow[];
+  /** Training on a live worker, which stops it and removes its partial files. */
+  stopping: TrainingRunRow[];
+  /** Queued runs a worker has already picked up: it cancels them before anything is written. */
+  starting: TrainingRunRow[];
+  /** `running` on a worker that stopped: cancelled now, folder removed when a worker starts again. */
+  abandoned: TrainingRunRow[];
+}
+
+function trainings(count: number): string {
+  return `${count} training${count === 1 ? '' : 's'}`;
+}
+
+/** The answer to Cancel, true for each kind of run it met. */
+export function cancelMessage(outcome: CancelOutcome): string {
+  const parts = [];
+  const { cancelled, stopping, starting, abandoned } = outcome;
+  if (cancelled.length > 0) {
+    parts.push(
+      `took ${cancelled.length} waiting training${cancelled.length === 1 ? '' : 's'} out of the queue (nothing had been written)`,
+    );
+  }
+  if (starting.length > 0) {
+    parts.push(
+      `${trainings(starting.length)} the GPU worker was just starting will stop before anything is written`,
+    );
+  }
+  if (stopping.length > 0) {
+    parts.push(
+      `asked the GPU worker to stop ${stopping.length} running training${stopping.length === 1 ? '' : 's'}; it removes the partial files and says so in the status message`,
+    );
+  }
+  if (abandoned.length > 0) {
+    parts.push(
+      `marked ${trainings(abandoned.length)} cancelled whose GPU worker is no longer running (it stopped), so nothing was training; the leftover files are removed when the worker starts again`,
+    );
+  }
+  return parts.length === 0 ? 'Nothing was left to cancel.' : `Cancelling: ${parts.join(', and ')}.`;
 }

@@ -42,7 +42,13 @@ export async function openBotTraining(
     log.warn('PUBLIC_URL or LINK_SECRET is not set: models over the upload limit cannot be linked');
   }
   return {
-    options: { baseModels, gpuMemoryGb: config.GPU_MEMORY_GB, links, filesDir },
+    options: {
+      baseModels,
+      gpuMemoryGb: config.GPU_MEMORY_GB,
+      epochSamples: config.TRAIN_EPOCH_SAMPLES !== 'off',
+      links,
+      filesDir,
+    },
     server,
     close: async () => {
       await server?.close();

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, join, sep } from 'node:path';
 import type { Logger } from '../log.ts';
-import { FILES_PREFIX, verifyLink } from './links.ts';
+import { contentDisposition, FILES_PREFIX, verifyLink } from './links.ts';
 
 /**
  * The bot's small download server: serves files under one folder (DATA_DIR/models) to whoever holds a signed,
@@ -85,7 +85,7 @@ export async function startLinkServer(options: LinkServerOptions): Promise<LinkS
         response.writeHead(200, {
           'content-type': 'application/octet-stream',
           'content-length': String(info.size),
-          'content-disposition': `attachment; filename="${basename(file).replace(/"/g, '')}"`,
+          'content-disposition': contentDisposition(check.downloadName ?? basename(file)),
           'cache-control': 'private, no-store',
         });
         if (head) {

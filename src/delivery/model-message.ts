@@ -62,7 +62,7 @@ export async function modelDeliveryMessage(input: {
   return {
     message: {
       body: {
-        content: `${headline}\nIt is larger than this server's upload limit (${formatBytes(uploadLimit)}) and Kiln has no public download address (the operator sets PUBLIC_URL and LINK_SECRET), so it cannot be shared here. The file is on the GPU worker at \`${input.filePath}\`; compare its SHA-256 when you copy it.`,
+        content: `${headline}\nIt is larger than this server's upload limit (${formatBytes(uploadLimit)}) and Kiln has no public download address (the operator sets PUBLIC_URL and LINK_SECRET), so it cannot be shared here. The operator can copy \`${fileName}\` from the GPU worker's models folder (\`${input.relativePath}\`); compare its SHA-256.`,
         allowed_mentions: { parse: [] },
       },
       files: infoFiles,

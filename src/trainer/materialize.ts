@@ -7,6 +7,7 @@ import pLimit from 'p-limit';
 import sharp, { type Metadata } from 'sharp';
 import { UserError } from '../core/errors.ts';
 import { datasetFolderName } from '../core/training/folder-name.ts';
+import { hidePaths } from '../training/public-text.ts';
 
 /**
  * Builds a run's dataset folder, `<runDir>/img/<R>_<safe main tag>/`, with one image and one `<name>.txt` caption
@@ -36,6 +37,8 @@ export interface MaterializeItem {
   /** The final caption for the base model's family, main tag first. */
   caption: string;
   crop?: CropBox;
+  /** The e621 post the image comes from, named in errors (people know posts, not files). */
+  postId?: number;
 }
 
 export interface MaterializeOptions {
@@ -90,6 +93,16 @@ export function checkCaption(caption: string, mainTag: string, name: string): st
   return text;
 }
 
+/** How an error names an image: its post and its name in the run folder, never where the file lives. */
+function describeItem(item: MaterializeItem): string {
+  return item.postId === undefined ? `image ${item.name}` : `image ${item.name} (e621 post #${item.postId})`;
+}
+
+/** A library's message (sharp, fs) without the absolute paths it quotes. */
+function reason(error: unknown): string {
+  return hidePaths(error instanceof Error ? error.message : String(error));
+}
+
 function checkCrop(crop: CropBox, width: number, height: number, item: MaterializeItem): void {
   const values = [crop.left, crop.top, crop.width, crop.height];
   if (
@@ -103,7 +116,7 @@ function checkCrop(crop: CropBox, width: number, height: number, item: Materiali
   ) {
     throw new UserError(
       'invalid-crop',
-      `The crop of ${item.name} (left ${crop.left}, top ${crop.top}, ${crop.width}×${crop.height}) does not fit inside its ${width}×${height} image ${item.sourcePath}.`,
+      `The crop of ${describeItem(item)} (left ${crop.left}, top ${crop.top}, ${crop.width}×${crop.height}) does not fit inside its ${width}×${height} image.`,
     );
   }
 }
@@ -118,7 +131,7 @@ async function materializeOne(
   try {
     metadata = await sharp(item.sourcePath).metadata();
   } catch (error) {
-    throw new UserError('invalid-image', `Cannot read image ${item.sourcePath}: ${(error as Error).message}`);
+    throw new UserError('invalid-image', `Cannot read ${describeItem(item)}: ${reason(error)}`);
   }
   const format = metadata.format;
   const rotated = (metadata.orientation ?? 1) >= 5;
@@ -157,11 +170,34 @@ async function materializeOne(
       action: 'converted',
     };
   } catch (error) {
-    throw new UserError(
-      'invalid-image',
-      `Cannot convert image ${item.sourcePath}: ${(error as Error).message}`,
-    );
+    throw new UserError('invalid-image', `Cannot convert ${describeItem(item)}: ${reason(error)}`);
   }
+}
+
+/**
+ * Every image into the staging folder. On the first failure nothing new starts, and the writes already under way
+ * are awaited (removing the folder under them fails with ENOTEMPTY and hides the real reason); then the first
+ * failure is thrown.
+ */
+async function materializeAll(options: MaterializeOptions, dir: string): Promise<MaterializedImage[]> {
+  const limit = pLimit(options.concurrency ?? Math.max(2, availableParallelism()));
+  let failed = false;
+  const results = await Promise.allSettled(
+    options.items.map((item) =>
+      limit(async () => {
+        if (failed) return null;
+        try {
+          return await materializeOne(item, dir, options.mainTag);
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      }),
+    ),
+  );
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  return results.flatMap((result) => (result.status === 'fulfilled' && result.value ? [result.value] : []));
 }
 
 /** Builds the folder; refuses missing sources, unsafe or duplicate names, bad crops and captions before writing. */
@@ -183,7 +219,7 @@ export async function materializeRunFolder(options: MaterializeOptions): Promise
     if (previous !== undefined) {
       throw new UserError(
         'invalid-option',
-        `Two images are both named ${JSON.stringify(item.name)} (${previous} and ${item.sourcePath}).`,
+        `Two images are both named ${JSON.stringify(item.name)} (${hidePaths(previous)} and ${hidePaths(item.sourcePath)}).`,
       );
     }
     seen.set(key, item.sourcePath);
@@ -195,7 +231,7 @@ export async function materializeRunFolder(options: MaterializeOptions): Promise
       try {
         await access(item.sourcePath, constants.R_OK);
       } catch {
-        missing.push(item.sourcePath);
+        missing.push(describeItem(item));
       }
     }),
   );
@@ -212,10 +248,7 @@ export async function materializeRunFolder(options: MaterializeOptions): Promise
   const stagingImages = join(staging, folderName);
   await mkdir(stagingImages, { recursive: true });
   try {
-    const limit = pLimit(options.concurrency ?? Math.max(2, availableParallelism()));
-    const images = await Promise.all(
-      options.items.map((item) => limit(() => materializeOne(item, stagingImages, options.mainTag))),
-    );
+    const images = await materializeAll(options, stagingImages);
     await rm(parentDir, { recursive: true, force: true });
     await rename(staging, parentDir);
     const imageDir = join(parentDir, folderName);

@@ -1,4 +1,6 @@
-import { buildCaption, captionTags } from '../core/captions/index.ts';
+import { captionTags } from '../core/captions/index.ts';
+import { canonicalTag } from '../core/tags/names.ts';
+import { captionStyleFor, spellTag, type CaptionStyle } from '../core/tags/spelling.ts';
 import type { TagStyle } from '../core/training/plan.ts';
 import { isUserError } from '../core/errors.ts';
 import type { Db } from '../db/client.ts';
@@ -16,10 +18,9 @@ import type { DatasetEntry } from './dataset.ts';
 /** e621 framing tags that stop being true once an image is cut down to a head crop. */
 const BODY_FRAMING = ['full-length_portrait', 'three-quarter_portrait', 'half-length_portrait'];
 
-/** The main tag as it stands in captions (underscores become spaces, as for every other tag). */
-export function captionMainTag(mainTag: string): string {
-  const [first] = captionTags({ tags: {}, rating: 's' }, { prepend: [mainTag], ratingWord: false });
-  return first ?? mainTag;
+/** The main tag as it stands in captions and sample prompts for the base model's caption style. */
+export function captionMainTag(mainTag: string, style: CaptionStyle): string {
+  return spellTag(canonicalTag(mainTag), style);
 }
 
 export interface CaptionSettings {
@@ -34,18 +35,22 @@ export function captionsForDataset(
   settings: CaptionSettings,
 ): Map<string, string> {
   const captions = new Map<string, string>();
+  const style = captionStyleFor(settings.tagStyle);
   for (const entry of entries) {
     const headshot = entry.kind === 'headshot';
-    const caption = buildCaption(
+    // pika's order and drops on canonical tags; the spelling is the one rule prompts use too.
+    const tags = captionTags(
       { tags: entry.tags, rating: entry.rating },
       {
-        prepend: [settings.mainTag],
+        prepend: [canonicalTag(settings.mainTag)],
         // A head crop loses the body: its framing tags would teach the wrong thing.
         remove: headshot ? BODY_FRAMING : [],
         append: headshot ? ['headshot_portrait'] : [],
+        replaceUnderscores: false,
       },
     );
-    captions.set(entry.name, caption);
+    const spelled = [...new Set(tags.map((tag) => spellTag(tag, style)))];
+    captions.set(entry.name, spelled.join(', '));
   }
   return captions;
 }

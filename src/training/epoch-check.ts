@@ -19,7 +19,7 @@ import type { Logger } from '../log.ts';
 import type { Tagger } from '../tagger/tagger.ts';
 import type { TaggerKind } from '../tagger/tags-file.ts';
 import { loadProjectTagging } from '../tagging/project-tags.ts';
-import { SAMPLE_SEED_BASE } from './plan.ts';
+import { SAMPLE_SEED_BASE, type EpochSampling } from './plan.ts';
 import { renderSampleGrid } from './sample-grid.ts';
 
 /**
@@ -111,6 +111,11 @@ export function planEpochCheck(input: {
     warnings: tokenBudgetWarnings(planned.map((p) => p.prompt)).map((w) => w.message),
     taggerKind: input.family === 'anime' ? 'wd' : 'e621',
   };
+}
+
+/** What the epoch check renders per epoch, for the plan's time estimate (the same prompts the worker will use). */
+export function epochSamplingOf(plan: Pick<EpochCheckPlan, 'planned' | 'seeds'>): EpochSampling {
+  return { on: true, prompts: plan.planned.length, seeds: plan.seeds.length };
 }
 
 /** Where each sample sits: its prompt (row) and seed (column), from sd-scripts' line index. */

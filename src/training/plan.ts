@@ -69,9 +69,23 @@ export function samplePromptsFor(prompts: readonly string[]): SamplePrompt[] {
   return prompts.map((prompt, index) => ({ prompt, seeds: [SAMPLE_SEED_BASE + index] }));
 }
 
+/**
+ * What the worker renders at each epoch end (TRAIN_EPOCH_SAMPLES): nothing, or every sample prompt of the epoch
+ * check (likeness, outfits, flexibility, the owner's) at each seed. It costs real minutes, so the estimate counts it.
+ */
+export type EpochSampling = { on: false } | { on: true; prompts: number; seeds: number };
+
+export const NO_EPOCH_SAMPLES: EpochSampling = { on: false };
+
+export function sampleImagesPerEpoch(sampling: EpochSampling): number {
+  return sampling.on ? sampling.prompts * sampling.seeds : 0;
+}
+
 export interface RunPlanInput {
   dataset: TrainingDataset;
   settings: RunSettings;
+  /** Whether the worker samples each epoch, and how many prompts and seeds. */
+  sampling: EpochSampling;
   baseModel: BaseModel;
   gpuMemoryGb?: number | undefined;
   /** Real sizes after the run folder was built (the worker's exact count); else the sizes Postgres knows. */
@@ -97,7 +111,10 @@ export function planForRun(input: RunPlanInput): TrainingPlan {
     baseModel: input.baseModel,
     ...(input.gpuMemoryGb === undefined ? {} : { gpuMemoryGb: input.gpuMemoryGb }),
     imageSizes: input.imageSizes ?? dataset.entries.map(({ width, height }) => ({ width, height })),
-    sampleImagesPerEpoch: settings.samplePrompts.length,
+    sampleImagesPerEpoch: sampleImagesPerEpoch(input.sampling),
+    ...(input.sampling.on
+      ? { sampleBreakdown: `${input.sampling.prompts} prompts × ${input.sampling.seeds} seeds` }
+      : {}),
     ...(settings.epochs === undefined ? {} : { epochs: settings.epochs }),
   });
 }

@@ -6,6 +6,7 @@ import { getReplacement } from '../db/repositories/pruning.ts';
 import type { ProjectRow } from '../db/schema/index.ts';
 import { imageInput } from '../storage/image-source.ts';
 import { materializeRunFolder, type MaterializedFolder } from '../trainer/materialize.ts';
+import { captionStyleFor } from '../core/tags/spelling.ts';
 import { captionMainTag, trainingCaptions } from './captions.ts';
 import type { TrainingDataset } from './dataset.ts';
 
@@ -51,7 +52,7 @@ export async function buildRunFolder(input: RunFolderInput): Promise<RunFolder> 
       await writeFile(path, pixels);
       sources.set(entry.candidateId, path);
     }
-    const mainTag = captionMainTag(input.project.mainTag);
+    const mainTag = captionMainTag(input.project.mainTag, captionStyleFor(input.tagStyle));
     const captions = await trainingCaptions(db, input.project, dataset.entries, input.tagStyle);
     const folder = await materializeRunFolder({
       runDir: input.runDir,
@@ -60,6 +61,7 @@ export async function buildRunFolder(input: RunFolderInput): Promise<RunFolder> 
       items: dataset.entries.map((entry) => ({
         sourcePath: sources.get(entry.candidateId) ?? '',
         name: entry.name,
+        postId: entry.postId,
         caption: captions.get(entry.name) ?? mainTag,
         ...(entry.crop ? { crop: entry.crop } : {}),
       })),

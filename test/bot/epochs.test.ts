@@ -48,12 +48,12 @@ const KRYSTAL: EpochCheckProject = {
 };
 
 /**
- * The prompts Kiln builds for KRYSTAL (e621 style) and the colour the fake sd-scripts paints per epoch, i.e. the one
+ * The prompts Kiln builds for KRYSTAL (e621 tags, spelled as the captions are: spaces) and the colour the fake sd-scripts paints per epoch, i.e. the one
  * tag the tiny e621 tagger sees: azure simple_background, blue blue_eyes, maroon red_shirt, rose sitting, grey none.
  */
 const LIKENESS = 'krystal';
 const OUTFIT = 'krystal, krysshirt';
-const FLEX = 'krystal, sitting, rear_view, outside';
+const FLEX = 'krystal, sitting, rear view, outside';
 const GREY = '#808080';
 const COLOURS = {
   [LIKENESS]: { '1': '#0080ff', '2': '#0000ff', '3': '#800000' },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import sharp from 'sharp';
@@ -10,6 +10,7 @@ import { startLinkServer, type LinkServer } from '../../src/delivery/link-server
 import { createLinkSigner, type LinkSigner } from '../../src/delivery/links.ts';
 import { getProject } from '../../src/db/repositories/projects.ts';
 import { freezeDataset, setOverride } from '../../src/db/repositories/pruning.ts';
+import { loadTrainingDataset } from '../../src/training/dataset.ts';
 import { claimRun, getTrainingRun, runsOfPlan } from '../../src/db/repositories/training.ts';
 import type { ProjectRow } from '../../src/db/schema/index.ts';
 import { buttons, customIds, textOf, type FakeChannel, type FakeMessage } from '../fakes/discord/index.ts';
@@ -223,6 +224,13 @@ describe('training from Discord: plan card, queue, GPU worker with the fake sd-s
     expect(text).toContain('**LoCon:** off');
     expect(text).toContain('keep_tokens 1');
     expect(text).toContain('**yiffymix** (SD 1.x, e621 tags)');
+    // The base model is named once, and the public card never shows where its file is on the worker.
+    expect(text).not.toContain('(sd1, e621 tags)');
+    expect(text).not.toContain('/models/');
+    expect(text).not.toContain('.safetensors');
+    // The worker samples every epoch by default: 2 prompts (likeness, flexibility) × 2 seeds × 10 epochs.
+    expect(text).toContain('**Epoch samples:** 4 per epoch, ≈ 4 min of the estimate');
+    expect(text).toContain('per-epoch samples: 4 images (2 prompts × 2 seeds) × 10 epochs ≈ 4 min');
     expect(text.length).toBeLessThanOrEqual(4000);
     expect(buttons(card).map((b) => b.label)).toEqual(['Start', 'Edit', 'Cancel']);
   });
@@ -395,7 +403,19 @@ describe('training from Discord: plan card, queue, GPU worker with the fake sd-s
     expect(info).toContain('--learning_rate 0.00275');
     const run = (await getTrainingRun(h.database.db, runId))!;
     expect(run).toMatchObject({ state: 'succeeded', outputSha256: sha256, outputBytes: model.length });
-    await eventually(() => expect(textOf(planCard(h, thread))).toContain('✅ **yiffymix**: finished'));
+    const finished = await eventually(() => {
+      const current = planCard(h, thread);
+      expect(textOf(current)).toContain('✅ **yiffymix**: finished');
+      return current;
+    });
+    // Start on a finished plan trains another copy, and the card says so.
+    expect(buttons(finished).map((b) => b.label)).toEqual(['Train another copy', 'Edit', 'Cancel']);
+    expect(textOf(finished)).toContain(
+      '**Train another copy** trains this plan again as a new run (a new file; the finished LoRA stays as it is)',
+    );
+    // info.txt names the options' files, never the worker's folders.
+    expect(info).not.toContain(h.dataDir);
+    expect(info).not.toContain(s.worker.baseModels[0]!.file);
   });
 
   it('cancels a running training from its status message, for the owner only', async () => {
@@ -459,11 +479,16 @@ describe('training from Discord: plan card, queue, GPU worker with the fake sd-s
     await s.worker.runtime.close();
     expect(await start(h, thread, retsukoPlan)).toContain('Queued');
     const runId = await latestRunId(h, retsukoPlan);
-    // What a worker killed mid-run leaves behind: the row running on this host, no process.
+    // What a worker killed mid-run leaves behind: the row running on this host, no process, its folder.
     expect(await claimRun(h.database.db, runId, 'test-gpu-host')).not.toBeNull();
+    const runDir = join(h.dataDir, 'runs', `run-${runId}`);
+    await mkdir(join(runDir, 'img', '10_retsuko'), { recursive: true });
+    await writeFile(join(runDir, 'img', '10_retsuko', '1.png'), 'half written');
     await s.worker.restart();
     const status = await finalStatus(h, thread, runId, '❌ Failed');
     expect(textOf(status)).toContain('The GPU worker stopped in the middle of this training');
+    // Nothing else would ever remove a lost run's files.
+    expect(existsSync(runDir)).toBe(false);
     expect((await getTrainingRun(h.database.db, runId))!).toMatchObject({
       state: 'failed',
       errorCode: 'worker-stopped',
@@ -478,6 +503,59 @@ describe('training from Discord: plan card, queue, GPU worker with the fake sd-s
     const retried = await latestRunId(h, retsukoPlan);
     expect(retried).not.toBe(runId);
     await finalStatus(h, thread, retried, '✅ Finished');
+  });
+
+  it('a broken image fails the run naming its post, with no path, no ENOTEMPTY and no half-built folder', async () => {
+    Object.assign(s.worker.trainerEnv, { KILN_FAKE_SDS_STEP_MS: '0', KILN_FAKE_SDS_FAIL: '' });
+    await s.worker.restart();
+    const { project, thread } = await finalizedProject(h, 'nibbles', 6);
+    const dataset = await loadTrainingDataset(h.database.db, project);
+    const broken = dataset.entries[2]!;
+    await writeFile(join(h.dataDir, broken.imagePath!), 'not a picture any more');
+    await reply(h, alice, thread, 'train');
+    const planId = planIdOf(planCard(h, thread));
+    expect(await start(h, thread, planId)).toContain('Queued');
+    const runId = await latestRunId(h, planId);
+    const status = textOf(await finalStatus(h, thread, runId, '❌ Failed'));
+    expect(status).toContain(`Cannot read image ${broken.name} (e621 post #${broken.postId})`);
+    expect(status).not.toContain(h.dataDir);
+    expect(status).not.toContain('ENOTEMPTY');
+    const card = await eventually(() => {
+      const text = textOf(planCard(h, thread));
+      expect(text).toContain('❌ **yiffymix**: failed: Cannot read image');
+      return text;
+    });
+    expect(card).not.toContain(h.dataDir);
+    const runDir = join(h.dataDir, 'runs', `run-${runId}`);
+    const left = existsSync(runDir) ? readdirSync(runDir) : [];
+    expect(left.filter((name) => name.startsWith('img'))).toEqual([]);
+  });
+
+  it('Cancel on a run whose worker died says nothing was training, and its files go when a worker starts', async () => {
+    const { thread } = retsuko;
+    await s.worker.runtime.close();
+    expect(await start(h, thread, retsukoPlan)).toContain('Queued');
+    const runId = await latestRunId(h, retsukoPlan);
+    // Running on another host that stopped beating ten minutes ago.
+    expect(await claimRun(h.database.db, runId, 'gone-gpu-host')).not.toBeNull();
+    await h.database.pool.query(
+      "UPDATE training_runs SET heartbeat_at = now() - interval '10 minutes' WHERE id = $1",
+      [runId],
+    );
+    const runDir = join(h.dataDir, 'runs', `run-${runId}`);
+    await mkdir(join(runDir, 'output'), { recursive: true });
+    await writeFile(join(runDir, 'output', 'partial.safetensors'), 'half');
+    const card = await eventually(() => {
+      const current = planCard(h, thread);
+      expect(buttons(current).find((b) => b.label === 'Cancel training')?.disabled).toBe(false);
+      return current;
+    });
+    const answer = await press(h, alice, card, `plan@1:${retsukoPlan}:cancel`);
+    expect(answer).toContain('whose GPU worker is no longer running (it stopped), so nothing was training');
+    expect(answer).not.toContain('partial files are removed');
+    expect((await getTrainingRun(h.database.db, runId))!.state).toBe('cancelled');
+    await s.worker.restart();
+    await eventually(() => expect(existsSync(runDir)).toBe(false), 10_000);
   });
 });
 
@@ -530,6 +608,9 @@ describe('delivery over the upload limit', () => {
     expect(delivered.content).toContain(
       'no public download address (the operator sets PUBLIC_URL and LINK_SECRET)',
     );
+    // Where the file lies on the worker is not for a public thread: its name under the models folder only.
+    expect(delivered.content).not.toContain(h.dataDir);
+    expect(delivered.content).toContain('`lucario-yiffymix.safetensors`');
     expect(delivered.attachments.map((a) => a.filename)).toEqual(['info.txt']);
     expect(delivered.attachments[0]!.data.toString('utf8')).toMatch(/SHA-256: [0-9a-f]{64}/);
   });
@@ -557,5 +638,38 @@ describe('delivery over the upload limit', () => {
     expect(response.status).toBe(200);
     const zip = readZip(Buffer.from(await response.arrayBuffer()));
     expect([...zip.keys()].filter((name) => name.startsWith('10_lucario/'))).toHaveLength(24);
+  });
+
+  it('links an export over the limit when the main tag has parentheses, and leaves no zip when it cannot', async () => {
+    const { thread } = await finalizedProject(h, 'aurelia_(skyfall)', 3);
+    const exportsDir = join(h.dataDir, 'models', 'exports');
+    const before = existsSync(exportsDir) ? readdirSync(exportsDir).length : 0;
+    const message = await reply(h, bob, thread, 'export');
+    expect(message.content).toContain("over this server's upload limit");
+    expect(message.content).toContain('[download aurelia_(skyfall)-dataset.zip](');
+    const url = /\]\((http[^)]+)\)/.exec(message.content)?.[1];
+    const response = await fetch(url!);
+    expect(response.status).toBe(200);
+    const disposition = response.headers.get('content-disposition')!;
+    expect(decodeURIComponent(/filename\*=UTF-8''(\S+)$/.exec(disposition)![1]!)).toBe(
+      'aurelia_(skyfall)-dataset.zip',
+    );
+    const zip = readZip(Buffer.from(await response.arrayBuffer()));
+    expect([...zip.keys()].filter((name) => name.startsWith('10_aurelia_(skyfall)/'))).toHaveLength(6);
+    expect(readdirSync(exportsDir)).toHaveLength(before + 1);
+
+    // A link that cannot be made (here: no signer) leaves no copy behind.
+    const working = s.signer.current;
+    s.signer.current = null;
+    try {
+      const result = await h.discord
+        .user(bob)
+        .slash('lora', { subcommand: 'export', channelId: thread.id, options: {} });
+      const failed = await result.waitForFollowUp((m) => m.content.length > 0, 20_000);
+      expect(failed.content).toContain("Sorry, something went wrong on Kiln's side");
+    } finally {
+      s.signer.current = working;
+    }
+    expect(readdirSync(exportsDir)).toHaveLength(before + 1);
   });
 });

@@ -33,13 +33,13 @@ describe('signed download links', () => {
     const response = await fetch(url);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-disposition')).toBe(
-      'attachment; filename="krystal-yiffymix.safetensors"',
+      `attachment; filename="krystal-yiffymix.safetensors"; filename*=UTF-8''krystal-yiffymix.safetensors`,
     );
     expect(Buffer.from(await response.arrayBuffer())).toEqual(Buffer.alloc(3000, 7));
     const head = await fetch(url, { method: 'HEAD' });
     expect([head.status, head.headers.get('content-length')]).toEqual([200, '3000']);
 
-    const old = signer().sign('lora/7/krystal-yiffymix.safetensors', new Date(Date.now() - 120_000));
+    const old = signer().sign('lora/7/krystal-yiffymix.safetensors', { now: new Date(Date.now() - 120_000) });
     expect((await fetch(old.url)).status).toBe(410);
   });
 
@@ -59,6 +59,31 @@ describe('signed download links', () => {
     expect((await fetch(unsigned)).status).toBe(403);
     expect((await fetch(url, { method: 'POST' })).status).toBe(405);
     expect((await fetch(`${server.url}/other`)).status).toBe(404);
+  });
+
+  it('saves a download under any safe name (parentheses, spaces, non-ASCII), signed with the link', async () => {
+    await mkdir(join(root, 'exports', '3-1'), { recursive: true });
+    await writeFile(join(root, 'exports', '3-1', 'dataset.zip'), 'zip bytes');
+    for (const name of ['aurelia_(skyfall)-dataset.zip', 'Café "noir" ü.zip']) {
+      const { url } = signer().sign('exports/3-1/dataset.zip', { downloadName: name });
+      const response = await fetch(url);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe('zip bytes');
+      const disposition = response.headers.get('content-disposition')!;
+      // RFC 5987: the exact name, UTF-8 percent-encoded; an ASCII fallback for old clients.
+      const encoded = /filename\*=UTF-8''(\S+)$/.exec(disposition)![1]!;
+      expect(decodeURIComponent(encoded)).toBe(name);
+      expect(disposition).toMatch(/^attachment; filename="[\x20-\x7e]+"; /);
+      // The name is part of what is signed.
+      const renamed = new URL(url);
+      renamed.searchParams.set('name', 'other.zip');
+      expect((await fetch(renamed)).status).toBe(403);
+    }
+    expect(
+      signer().sign('exports/3-1/dataset.zip', { downloadName: 'aurelia_(skyfall)-dataset.zip' }).url,
+    ).toContain('name=aurelia_%28skyfall%29-dataset.zip');
+    expect(() => signer().sign('exports/3-1/dataset.zip', { downloadName: '../x.zip' })).toThrow();
+    expect(() => signer().sign('exports/3-1/dataset.zip', { downloadName: '.hidden' })).toThrow();
   });
 
   it('never leaves the served folder, even with a valid signature', async () => {
@@ -97,12 +122,13 @@ describe('signed download links', () => {
       publicUrl: 'https://kiln.example/dl',
       secret: SECRET,
       ttlSeconds: 10,
-    }).sign('exports/1/a.zip', now);
+    }).sign('exports/1/a.zip', { now });
     expect(url.startsWith('https://kiln.example/dl/files/exports/1/a.zip?expires=')).toBe(true);
     const query = new URL(url).searchParams;
     expect(verifyLink(SECRET, 'exports/1/a.zip', query, new Date(now.getTime() + 9_000))).toEqual({
       ok: true,
       path: 'exports/1/a.zip',
+      downloadName: null,
     });
     expect(verifyLink(SECRET, 'exports/1/a.zip', query, new Date(now.getTime() + 11_000))).toMatchObject({
       ok: false,

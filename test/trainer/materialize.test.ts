@@ -203,19 +203,18 @@ describe('materializeRunFolder', () => {
 });
 
 describe('materializeRunFolder refuses bad input and leaves nothing behind', () => {
-  it('refuses a source that does not exist, naming it', async () => {
+  it('refuses a source that does not exist, naming the image and its post, not the path', async () => {
     const runDir = nextRunDir();
     const missing = join(sources, 'missing.png');
-    await expectUserError(
-      materializeRunFolder({
-        runDir,
-        mainTag: 'krystal',
-        repeats: 10,
-        items: [{ sourcePath: missing, name: 'x', caption: 'krystal' }],
-      }),
-      'not-found',
-      new RegExp(`1 source image does not exist: ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
-    );
+    const error = await materializeRunFolder({
+      runDir,
+      mainTag: 'krystal',
+      repeats: 10,
+      items: [{ sourcePath: missing, name: 'x', caption: 'krystal', postId: 4242 }],
+    }).catch((e: unknown) => e as UserError);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).code).toBe('not-found');
+    expect((error as UserError).message).toBe('1 source image does not exist: image x (e621 post #4242)');
     await expect(readdir(runDir)).rejects.toThrow();
   });
 
@@ -280,6 +279,39 @@ describe('materializeRunFolder refuses bad input and leaves nothing behind', () 
       'invalid-crop',
       /does not fit inside its 200×100 image/,
     );
+    expect(await readdir(runDir)).toEqual([]);
+  });
+
+  it('one failing image: waits for the others, names the post, quotes no path and leaves no folder', async () => {
+    // Big enough that their writes are still under way when the broken one fails.
+    const big = join(sources, 'big.png');
+    await sharp({ create: { width: 2400, height: 2400, channels: 4, background: '#ff000080' } })
+      .png()
+      .toFile(big);
+    const broken = join(sources, 'broken.png');
+    await writeFile(broken, 'not a picture');
+    const runDir = nextRunDir();
+    const items: MaterializeItem[] = Array.from({ length: 6 }, (_, i) => ({
+      sourcePath: big,
+      name: `${100 + i}`,
+      caption: 'krystal',
+      postId: 100 + i,
+    }));
+    items.splice(1, 0, { sourcePath: broken, name: '777', caption: 'krystal', postId: 777 });
+    const error = await materializeRunFolder({
+      runDir,
+      mainTag: 'krystal',
+      repeats: 10,
+      items,
+      concurrency: 7,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    const message = (error as UserError).message;
+    expect(message).toMatch(/^Cannot read image 777 \(e621 post #777\): /);
+    expect(message).not.toContain(tmp.dir);
+    expect(message).not.toMatch(/ENOTEMPTY/);
+    // Nothing is still being written after the error: the run folder stays empty.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await readdir(runDir)).toEqual([]);
   });
 

@@ -13,9 +13,10 @@ import {
   setOverride,
 } from '../../src/db/repositories/pruning.ts';
 import type { ProjectRow } from '../../src/db/schema/index.ts';
+import { captionStyleFor } from '../../src/core/tags/spelling.ts';
 import { captionMainTag } from '../../src/training/captions.ts';
 import { loadTrainingDataset } from '../../src/training/dataset.ts';
-import { planForRun } from '../../src/training/plan.ts';
+import { NO_EPOCH_SAMPLES, planForRun } from '../../src/training/plan.ts';
 import { buildRunFolder } from '../../src/training/run-folder.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { given } from '../helpers/given.ts';
@@ -85,6 +86,7 @@ describe('the run folder rebuilt from Postgres', () => {
     const plan = planForRun({
       dataset,
       settings: { preset: 'full', strength: 1.1, locon: false, samplePrompts: [] },
+      sampling: NO_EPOCH_SAMPLES,
       baseModel: { name: 'm', file: '/m.safetensors', family: 'sd1', tagStyle: 'e621' },
     });
     expect(plan.images.value).toBe(4);
@@ -123,7 +125,7 @@ describe('the run folder rebuilt from Postgres', () => {
   });
 
   it('writes the main tag in caption form', () => {
-    expect(captionMainTag('krystal_(star_fox)')).toBe('krystal (star fox)');
-    expect(captionMainTag('^_^')).toBe('^_^');
+    expect(captionMainTag('krystal_(star_fox)', captionStyleFor('e621'))).toBe('krystal (star fox)');
+    expect(captionMainTag('^_^', captionStyleFor('anime'))).toBe('^_^');
   });
 });

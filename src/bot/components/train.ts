@@ -15,7 +15,14 @@ import type { ProjectRow, TrainingPlanRow } from '../../db/schema/index.ts';
 import { parseSamplePrompts, parseStrength } from '../../training/plan.ts';
 import type { ComponentHandler, HandlerContext, ModalHandler } from '../handler-types.ts';
 import { assertCanEdit, loadProjectForComponent } from '../project-access.ts';
-import { cancelRuns, computePlans, refreshPlanCard, startPlan, storePlanned } from '../train-plan.ts';
+import {
+  cancelMessage,
+  cancelRuns,
+  computePlans,
+  refreshPlanCard,
+  startPlan,
+  storePlanned,
+} from '../train-plan.ts';
 import { rememberUploadLimitOf } from '../upload-limit.ts';
 import { PLAN_FIELD_LIMITS, PLAN_FIELDS, planEditModal, runLine } from '../views/train-plan.ts';
 import { readTextField } from '../text-limits.ts';
@@ -70,7 +77,14 @@ export const planButtons: ComponentHandler<{ planId: number; action: PlanAction 
         assertOpen(plan);
         await rememberUploadLimitOf(db, interaction);
         const fresh = (await getProject(db, project.id)) ?? project;
-        const plans = await computePlans(db, fresh, plan, training.baseModels, training.gpuMemoryGb);
+        const plans = await computePlans(
+          db,
+          fresh,
+          plan,
+          training.baseModels,
+          training.gpuMemoryGb,
+          training.epochSamples,
+        );
         const stored = await storePlanned(db, plan, plans);
         const runs = await startPlan(db, jobs, stored, plans, interaction.user.id);
         log.info({ planId, runs: runs.map((run) => run.id) }, 'training queued');
@@ -98,25 +112,14 @@ export const planButtons: ComponentHandler<{ planId: number; action: PlanAction 
         }
         if (active.length === 0)
           throw new UserError('not-found', 'Nothing of this plan is queued or training.');
-        const { cancelled, stopping } = await cancelRuns(db, jobs, active, interaction.user.id);
+        const outcome = await cancelRuns(db, jobs, active, interaction.user.id);
         await refresh(context, plan.id);
-        await interaction.editReply({ content: cancelMessage(cancelled.length, stopping.length) });
+        await interaction.editReply({ content: cancelMessage(outcome) });
         return;
       }
     }
   },
 };
-
-function cancelMessage(cancelled: number, stopping: number): string {
-  const parts = [];
-  if (cancelled > 0)
-    parts.push(`took ${cancelled} waiting training${cancelled === 1 ? '' : 's'} out of the queue`);
-  if (stopping > 0)
-    parts.push(
-      `asked the GPU worker to stop ${stopping} running training${stopping === 1 ? '' : 's'}; partial files are removed`,
-    );
-  return parts.length === 0 ? 'Nothing was left to cancel.' : `Cancelling: ${parts.join(', and ')}.`;
-}
 
 /** Cancel on a run's status message. */
 export const runButtons: ComponentHandler<{ runId: number; action: 'cancel' }> = {
@@ -134,9 +137,9 @@ export const runButtons: ComponentHandler<{ runId: number; action: 'cancel' }> =
         `This training already ${run.state === 'cancelled' ? 'was cancelled' : run.state}.`,
       );
     }
-    const { cancelled, stopping } = await cancelRuns(db, jobs, [run], interaction.user.id);
+    const outcome = await cancelRuns(db, jobs, [run], interaction.user.id);
     await refresh(context, run.planId);
-    await interaction.editReply({ content: cancelMessage(cancelled.length, stopping.length) });
+    await interaction.editReply({ content: cancelMessage(outcome) });
   },
 };
 
@@ -163,7 +166,14 @@ export const planModalSubmit: ModalHandler<{ planId: number }> = {
         readTextField(fields, PLAN_FIELDS.prompts, PLAN_FIELD_LIMITS.prompts),
       ),
     };
-    const plans = await computePlans(db, project, settings, training.baseModels, training.gpuMemoryGb);
+    const plans = await computePlans(
+      db,
+      project,
+      settings,
+      training.baseModels,
+      training.gpuMemoryGb,
+      training.epochSamples,
+    );
     const updated = await updateTrainingPlan(db, plan.id, {
       ...settings,
       baseModels: plans.map((computed) => computed.baseModel?.name ?? ''),

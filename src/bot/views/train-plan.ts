@@ -23,6 +23,7 @@ import {
 import type { ProjectRow, TrainingPlanRow, TrainingRunRow } from '../../db/schema/index.ts';
 import { KIND_DEFAULTS } from '../../core/training/base-model-kinds.ts';
 import { MAX_SAMPLE_PROMPTS } from '../../training/plan.ts';
+import { hidePaths } from '../../training/public-text.ts';
 import { planButtonId, planModalId } from '../components/train-ids.ts';
 
 /**
@@ -78,7 +79,7 @@ export function runLine(run: TrainingRunRow, position: number | null | undefined
     case 'succeeded':
       return `✅ **${run.baseModelName}**: finished${run.outputSha256 ? ` · SHA-256 \`${run.outputSha256.slice(0, 12)}…\`` : ''}`;
     case 'failed':
-      return `❌ **${run.baseModelName}**: failed${run.error ? `: ${run.error.slice(0, 240)}` : ''}`;
+      return `❌ **${run.baseModelName}**: failed${run.error ? `: ${hidePaths(run.error).slice(0, 240)}` : ''}`;
     case 'cancelled':
       return `⛔ **${run.baseModelName}**: cancelled${run.cancelRequestedBy ? ` by <@${run.cancelRequestedBy}>` : ''}`;
   }
@@ -88,11 +89,24 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** The plan's lines, each value with its reason under it, shortened only if the card would overflow. */
+/**
+ * The plan's lines, each value with its reason under it, shortened only if the card would overflow. The base model
+ * is named once, in the header; the card is public, so no line shows where a file lives on the worker.
+ */
 function planText(plan: TrainingPlan, whyLimit: number): string {
   return planLines(plan)
-    .map((line) => `**${line.label}:** ${line.value}\n-# ${clip(line.why, whyLimit)}`)
+    .filter((line) => line.label !== 'Base model')
+    .map((line) => `**${line.label}:** ${line.value}\n-# ${clip(hidePaths(line.why), whyLimit)}`)
     .join('\n');
+}
+
+/** A finished run's Start trains the same plan once more: say that it makes another copy. */
+const TRAIN_AGAIN_NOTE =
+  '**Train another copy** trains this plan again as a new run (a new file; the finished LoRA stays as it is). **Edit** first to change it.';
+
+function startLabel(runs: readonly TrainingRunRow[], active: boolean): string {
+  if (runs.length === 0 || active) return 'Start';
+  return runs.some((run) => run.state === 'succeeded') ? 'Train another copy' : 'Start again';
 }
 
 export function planCardMessage(input: PlanCardInput) {
@@ -122,11 +136,15 @@ export function planCardMessage(input: PlanCardInput) {
     row.samplePrompts.length > 0
       ? `**Sample prompts** (rendered at each epoch end): ${row.samplePrompts.map((p) => `\`${clip(p, 80)}\``).join(' · ')}`
       : '';
+  const succeeded = runs.some((run) => run.state === 'succeeded');
   const runsText = closed
     ? '⛔ This plan was cancelled.'
     : runs.length === 0
       ? 'Not started. **Start** queues one training per base model on the GPU worker.'
-      : runs.map((run) => runLine(run, input.positions?.get(run.id))).join('\n');
+      : [
+          ...runs.map((run) => runLine(run, input.positions?.get(run.id))),
+          ...(succeeded && !active ? [TRAIN_AGAIN_NOTE] : []),
+        ].join('\n');
 
   const extra = [...others, ...warnings, prompts].filter(Boolean).join('\n');
   let body = '';
@@ -149,7 +167,7 @@ export function planCardMessage(input: PlanCardInput) {
       new ActionRowBuilder<ButtonBuilder>().addComponents(
         new ButtonBuilder()
           .setCustomId(planButtonId.encode({ planId: row.id, action: 'start' }))
-          .setLabel(runs.length > 0 && !active ? 'Start again' : 'Start')
+          .setLabel(startLabel(runs, active))
           .setStyle(ButtonStyle.Success)
           .setDisabled(active || closed),
         new ButtonBuilder()

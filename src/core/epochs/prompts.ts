@@ -1,12 +1,14 @@
 import { UserError } from '../errors.ts';
-import { canonicalTag, captionName } from '../tags/names.ts';
+import { canonicalTag } from '../tags/names.ts';
+import { captionStyleFor, spellTag, type CaptionStyle } from '../tags/spelling.ts';
 import { classifyTag } from '../tags/groups.ts';
 import type { ModelFamily, TagCategory } from '../tags/types.ts';
 
 /**
  * Sample prompts for the epoch check (guide, "Testing the LoRA": the character must look right from the main tag
  * alone, outfits must appear when prompted and not otherwise, and poses, views or backgrounds the dataset lacks
- * must still work). Built from the project, in the tag style of the base model's family.
+ * must still work). Built from the project; tags are spelled by the same rule as the captions (`spellTag`), so the
+ * samples prompt the words the LoRA was trained on.
  */
 
 export type ProbeGroup = 'pose' | 'view' | 'background';
@@ -38,8 +40,8 @@ export interface SamplePromptInput {
   datasetTags: ReadonlyMap<string, DatasetTagCount>;
   /** Prompts the owner typed in the plan card (kept as written). */
   ownerPrompts?: readonly string[];
-  /** anime captions usually use spaces; e621 models keep underscores (default: spaces for anime only). */
-  replaceUnderscores?: boolean;
+  /** How the base model's captions spell tags (default: the family's style, as its captions are written). */
+  style?: CaptionStyle;
 }
 
 /**
@@ -87,8 +89,8 @@ export function pickProbe(
   return best;
 }
 
-function promptText(tags: readonly string[], replace: boolean): string {
-  return tags.map((tag) => captionName(tag, replace)).join(', ');
+function promptText(tags: readonly string[], style: CaptionStyle): string {
+  return tags.map((tag) => spellTag(tag, style)).join(', ');
 }
 
 /** Splits a prompt into canonical tags (commas separate tags, spaces and underscores are the same). */
@@ -103,9 +105,9 @@ export function promptTags(prompt: string): string[] {
 export function buildSamplePrompts(input: SamplePromptInput): PlannedSamplePrompt[] {
   const main = canonicalTag(input.mainTag);
   if (main === '') throw new UserError('invalid-tag', 'The main tag is empty; sample prompts need it.');
-  const replace = input.replaceUnderscores ?? input.family === 'anime';
+  const style = input.style ?? captionStyleFor(input.family);
   const prompts: PlannedSamplePrompt[] = [
-    { kind: 'likeness', prompt: promptText([main], replace), tags: [main] },
+    { kind: 'likeness', prompt: promptText([main], style), tags: [main] },
   ];
   for (const raw of input.outfits ?? []) {
     const outfit = canonicalTag(raw);
@@ -113,7 +115,7 @@ export function buildSamplePrompts(input: SamplePromptInput): PlannedSamplePromp
     if (prompts.some((p) => p.outfit === outfit)) continue;
     prompts.push({
       kind: 'outfit',
-      prompt: promptText([main, outfit], replace),
+      prompt: promptText([main, outfit], style),
       tags: [main, outfit],
       outfit,
     });
@@ -123,7 +125,7 @@ export function buildSamplePrompts(input: SamplePromptInput): PlannedSamplePromp
     tag: pickProbe(input.family, group, input.datasetTags),
   }));
   const probeTags = [main, ...probes.map((p) => p.tag)];
-  prompts.push({ kind: 'flexibility', prompt: promptText(probeTags, replace), tags: probeTags, probes });
+  prompts.push({ kind: 'flexibility', prompt: promptText(probeTags, style), tags: probeTags, probes });
   for (const raw of input.ownerPrompts ?? []) {
     const prompt = raw.trim();
     if (prompt === '') continue;

@@ -1,6 +1,7 @@
 import { isHousekeepingTag } from '../captions/index.ts';
 import { effectiveTags, type DatasetImage, type EffectiveTag, type TagDecisions } from './dataset.ts';
 import { canonicalTag, captionName } from './names.ts';
+import { captionStyleFor, spellTag, type CaptionStyle } from './spelling.ts';
 import type { ImageId, ModelFamily, TagCategory, TaggerName } from './types.ts';
 
 /**
@@ -25,7 +26,8 @@ export interface CaptionOptions {
    */
   vocabularies?: Partial<Record<TaggerName, ReadonlySet<string>>>;
   categoryOrder?: readonly TagCategory[];
-  replaceUnderscores?: boolean;
+  /** How the base model's captions spell tags (default: the family's style, as sample prompts use). */
+  style?: CaptionStyle;
   /** Drop tags about the upload rather than the picture (`hi_res`, years…), as the fetch captions do (default true). */
   removeHousekeeping?: boolean;
 }
@@ -55,11 +57,11 @@ export function tagInFamily(
 /**
  * One image's caption tags, in caption form: the main tag first (keep_tokens=1 keeps it in place while the
  * rest shuffle), then the tags left after edits, folds, drops and outfits, in category order, most confident
- * first, without duplicates; underscores become spaces except in kaomoji.
+ * first, without duplicates, each spelled by the base model's caption style (`spellTag`).
  */
 export function captionTags(image: DatasetImage, options: CaptionOptions): string[] {
   const order = options.categoryOrder ?? CAPTION_CATEGORY_ORDER;
-  const replace = options.replaceUnderscores ?? true;
+  const style = options.style ?? captionStyleFor(options.family);
   const rank = (category: TagCategory) => order.indexOf(category);
   const housekeeping = options.removeHousekeeping ?? true;
   const tags = effectiveTags(image, options.mainTag, options.decisions)
@@ -72,7 +74,7 @@ export function captionTags(image: DatasetImage, options: CaptionOptions): strin
   const seen = new Set<string>();
   const caption: string[] = [];
   for (const tag of [canonicalTag(options.mainTag), ...tags.map((t) => t.tag)]) {
-    const name = captionName(tag, replace);
+    const name = spellTag(tag, style);
     if (seen.has(name)) continue;
     seen.add(name);
     caption.push(name);

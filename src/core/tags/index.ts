@@ -1,6 +1,7 @@
 /** The guide's tagging rules (step 5 and its "Tagging suggestions"), pure. */
 export * from './types.ts';
 export * from './names.ts';
+export * from './spelling.ts';
 export * from './thresholds.ts';
 export * from './groups.ts';
 export * from './merge.ts';

@@ -1,40 +1,16 @@
 import { UserError } from '../errors.ts';
+import { spellTag } from './spelling.ts';
 
-/**
- * Kaomoji keep their underscores when captions turn `_` into spaces: `^_^` is a face, `^ ^` is noise.
- * This is the list the WD tagger's author uses (the reference's 19 entries).
- */
-export const KAOMOJI: ReadonlySet<string> = new Set([
-  '0_0',
-  '(o)_(o)',
-  '+_+',
-  '+_-',
-  '._.',
-  '<o>_<o>',
-  '<|>_<|>',
-  '=_=',
-  '>_<',
-  '3_3',
-  '6_9',
-  '>_o',
-  '@_@',
-  '^_^',
-  'o_o',
-  'u_u',
-  'x_x',
-  '|_|',
-  '||_||',
-]);
+export { KAOMOJI } from './spelling.ts';
 
 /** Canonical form of a tag: trimmed, lower case, spaces as underscores (e621 and Danbooru store them so). */
 export function canonicalTag(name: string): string {
   return name.trim().toLowerCase().replace(/\s+/g, '_');
 }
 
-/** How a tag is written in a caption: underscores become spaces, except in kaomoji. */
+/** How a tag is shown to people: as captions with spaces write it (see `spellTag`). */
 export function captionName(tag: string, replaceUnderscores = true): string {
-  if (!replaceUnderscores || KAOMOJI.has(tag)) return tag;
-  return tag.replace(/_/g, ' ');
+  return spellTag(tag, { family: 'e621', separator: replaceUnderscores ? 'spaces' : 'underscores' });
 }
 
 /** Characters e621 tags are made of (lower-case letters, digits, and a few marks; never commas or spaces). */

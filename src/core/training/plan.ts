@@ -117,6 +117,8 @@ export interface PlanInput {
   imageSizes?: readonly Size[];
   /** Sample images rendered at each epoch end (prompt lines × seeds); counted in the time estimate. */
   sampleImagesPerEpoch?: number;
+  /** How the sample images come about (e.g. "4 prompts × 2 seeds"), for the explanation. */
+  sampleBreakdown?: string;
   timing?: TimingAssumptions;
 }
 
@@ -143,6 +145,8 @@ export interface TrainingPlan {
   stepsPerEpoch: Explained<{ steps: number; exact: boolean }>;
   totalSteps: Explained<{ steps: number; exact: boolean }>;
   estimatedSeconds: Explained<number>;
+  /** The per-epoch samples' part of the estimate (absent in plans stored before it existed). */
+  epochSamples?: Explained<{ imagesPerEpoch: number; seconds: number }>;
   network: Explained<{ module: 'networks.lora'; dim: number; alpha: number }>;
   conv: Explained<{ dim: number; alpha: number } | null>;
   captions: Explained<{ shuffle: boolean; keepTokens: number }>;
@@ -317,7 +321,7 @@ export function planTraining(input: PlanInput): TrainingPlan {
     `${totalSteps} steps × ${secondsPerStep.toFixed(2)} s/step (assumes ${timing.secondsPerSampleAt512.toFixed(3)} s per image-step at 512² on an RTX 4090-class GPU for SD1.x, ` +
     `× ${pixelScale.toFixed(2)} for ${presetSettings.resolution}²${family === 'sdxl' ? `, × ${timing.sdxlFactor} for SDXL` : ''}, × batch ${batchSize})` +
     (previews > 0
-      ? ` + ${previews} sample images × ${epochs} epochs ≈ ${formatDuration(previewSeconds)}`
+      ? ` + per-epoch samples: ${previews} images${input.sampleBreakdown ? ` (${input.sampleBreakdown})` : ''} × ${epochs} epochs ≈ ${formatDuration(previewSeconds)}`
       : '') +
     '; model loading and latent caching not included; other GPUs differ';
 
@@ -445,6 +449,13 @@ export function planTraining(input: PlanInput): TrainingPlan {
       why: `${stepsPerEpoch} steps per epoch × ${epochs} epochs = ${totalSteps}${exact ? '' : ' (at least)'}`,
     },
     estimatedSeconds: { value: estimatedSeconds, why: timeWhy },
+    epochSamples: {
+      value: { imagesPerEpoch: previews, seconds: previewSeconds },
+      why:
+        previews > 0
+          ? `rendered at each epoch end for the epoch vote: ${previews} images${input.sampleBreakdown ? ` (${input.sampleBreakdown})` : ''} × ${epochs} epochs × ${(timing.secondsPerPreviewAt512 * pixelScale * familyScale).toFixed(1)} s each (28 sampling steps at ${presetSettings.resolution}²)`
+          : 'no samples are rendered during this training',
+    },
     network: {
       value: { module: 'networks.lora', dim: networkDim, alpha: networkAlpha },
       why:
@@ -557,6 +568,18 @@ export function planLines(plan: TrainingPlan): PlanLine[] {
       value: `≈ ${formatDuration(plan.estimatedSeconds.value)}`,
       why: plan.estimatedSeconds.why,
     },
+    ...(plan.epochSamples
+      ? [
+          {
+            label: 'Epoch samples',
+            value:
+              plan.epochSamples.value.imagesPerEpoch > 0
+                ? `${plan.epochSamples.value.imagesPerEpoch} per epoch, ≈ ${formatDuration(plan.epochSamples.value.seconds)} of the estimate`
+                : 'off',
+            why: plan.epochSamples.why,
+          },
+        ]
+      : []),
     {
       label: 'Network',
       value: `dim ${plan.network.value.dim}, alpha ${plan.network.value.alpha}`,

@@ -14,6 +14,7 @@ import type { Tagger } from '../../tagger/tagger.ts';
 import type { TaggerKind } from '../../tagger/tags-file.ts';
 import {
   checkEpoch,
+  epochSamplingOf,
   loadEpochCheckProject,
   planEpochCheck,
   type EpochCheckPlan,
@@ -62,9 +63,11 @@ import {
 import { planCardMessage } from '../../bot/views/train-plan.ts';
 import { assertFinalized, loadTrainingDataset } from '../../training/dataset.ts';
 import { renderLossChart, type LossPoint } from '../../training/loss-chart.ts';
-import { assertFolderSafeMainTag, planForRun } from '../../training/plan.ts';
+import { assertFolderSafeMainTag, NO_EPOCH_SAMPLES, planForRun } from '../../training/plan.ts';
 import { serializeInfoInput } from '../../training/info-input.ts';
 import { buildRunFolder } from '../../training/run-folder.ts';
+import { hidePaths } from '../../training/public-text.ts';
+import { runIdOfFolder, STALE_AFTER_SECONDS, WORKER_STOPPED } from '../../training/stale-runs.ts';
 import { renderScoreChart } from '../../training/score-chart.ts';
 import {
   imageMessage,
@@ -133,8 +136,6 @@ export const WORKER_STOPPED_MESSAGE =
   'The GPU worker stopped in the middle of this training (it was killed, crashed or restarted), so the run was lost. Press **Start again** on the plan card.';
 
 const HEARTBEAT_MS = 30_000;
-/** Another host's running row with no heartbeat for this long belonged to a worker that died. */
-const STALE_AFTER_SECONDS = 300;
 
 /** The train role's dependencies from the environment (trainer and runtime sections). */
 export function trainDepsFromEnv(deps: {
@@ -280,7 +281,7 @@ async function announceEnded(
  * beating long ago are failed with the reason, so they can be started again.
  */
 export async function recoverStaleRuns(
-  deps: Pick<TrainJobDeps, 'db' | 'poster' | 'log' | 'workerName'>,
+  deps: Pick<TrainJobDeps, 'db' | 'poster' | 'log' | 'workerName' | 'dataDir'>,
 ): Promise<TrainingRunRow[]> {
   const failed = await failStaleRuns(
     deps.db,
@@ -292,7 +293,28 @@ export async function recoverStaleRuns(
     deps.log.warn({ runId: run.id }, 'training run left running by a stopped worker marked failed');
     await announceEnded(deps, run, 'failed', WORKER_STOPPED_MESSAGE);
   }
+  await removeLostRunFolders(deps);
   return failed;
+}
+
+/**
+ * Removes the run folders (images, configs, partial checkpoints) of runs lost with their worker: failed for it
+ * here, or cancelled from Discord while no worker ran. Nothing else would ever delete them.
+ */
+async function removeLostRunFolders(deps: Pick<TrainJobDeps, 'db' | 'log' | 'dataDir'>): Promise<void> {
+  const runsDir = join(deps.dataDir, 'runs');
+  const names = await readdir(runsDir).catch(() => [] as string[]);
+  for (const name of names) {
+    const runId = runIdOfFolder(name);
+    if (runId === null) continue;
+    const run = await getTrainingRun(deps.db, runId);
+    if (!run || run.errorCode !== WORKER_STOPPED || run.state === 'queued' || run.state === 'running')
+      continue;
+    await rm(join(runsDir, name), { recursive: true, force: true }).catch((error: unknown) =>
+      deps.log.warn({ err: error, runId }, 'could not remove the folder of a lost run'),
+    );
+    deps.log.info({ runId }, 'removed the folder of a run lost with its worker');
+  }
 }
 
 function stripMarkdown(text: string): string {
@@ -312,10 +334,11 @@ export function createTrainHandler(deps: TrainJobDeps): JobHandler<'train'> {
       // This job was taken before by a worker that died mid-run (BullMQ hands a stalled job out again).
       const failed = await finishTrainingRun(db, run.id, {
         state: 'failed',
-        errorCode: 'worker-stopped',
+        errorCode: WORKER_STOPPED,
         error: stripMarkdown(WORKER_STOPPED_MESSAGE),
       });
       if (failed) await announceEnded({ ...deps, log }, failed, 'failed', WORKER_STOPPED_MESSAGE);
+      await rm(join(deps.dataDir, 'runs', `run-${run.id}`), { recursive: true, force: true });
       return { skipped: 'stalled' };
     }
     if (run.state !== 'queued') return { skipped: run.state };
@@ -429,9 +452,10 @@ class TrainingSession {
       const outcome = await this.train();
       return await this.end(outcome.outcome, outcome.statusState, outcome.note);
     } catch (error) {
+      // The thread is public: the reason without the worker's paths (the log keeps them).
       const message = isUserError(error)
-        ? error.message
-        : `Kiln hit an internal error (${error instanceof Error ? error.message : String(error)}); it has been logged as run #${this.run.id}.`;
+        ? hidePaths(error.message)
+        : `Kiln hit an internal error (${hidePaths(error instanceof Error ? error.message : String(error))}); it has been logged as run #${this.run.id}.`;
       if (!isUserError(error)) this.log.error({ err: error }, 'training run failed');
       await this.end(
         {
@@ -505,7 +529,7 @@ class TrainingSession {
       epochs: deps.epochs,
     };
     // Refuses a dataset that cannot train before anything is written.
-    planForRun({ dataset, settings, baseModel, gpuMemoryGb: deps.gpuMemoryGb });
+    planForRun({ dataset, settings, sampling: NO_EPOCH_SAMPLES, baseModel, gpuMemoryGb: deps.gpuMemoryGb });
     const runDir = join(deps.dataDir, 'runs', `run-${run.id}`);
     const folder = await buildRunFolder({
       db,
@@ -516,18 +540,6 @@ class TrainingSession {
       repeats: run.plan.repeats.value,
       tagStyle: baseModel.tagStyle,
     });
-    // The exact plan: image sizes as written (EXIF rotation and replacements included).
-    const plan = planForRun({
-      dataset,
-      settings,
-      baseModel,
-      gpuMemoryGb: deps.gpuMemoryGb,
-      imageSizes: folder.images.map(({ width, height }) => ({ width, height })),
-    });
-    await setRunPlan(db, run.id, plan);
-    this.run = { ...run, plan };
-    if (this.controller.signal.aborted) return this.cancelledBeforeStart(runDir);
-
     const outputName = `${asciiStem(folder.mainTag)}-${asciiStem(baseModel.name, 'model')}`;
     const outputDir = join(runDir, 'output');
     this.outputName = outputName;
@@ -553,6 +565,19 @@ class TrainingSession {
     } else {
       this.checkUnavailable = 'sampling is turned off for this training';
     }
+    // The exact plan: image sizes as written (EXIF rotation and replacements included), samples as rendered.
+    const plan = planForRun({
+      dataset,
+      settings,
+      sampling: this.epochPlan ? epochSamplingOf(this.epochPlan) : NO_EPOCH_SAMPLES,
+      baseModel,
+      gpuMemoryGb: deps.gpuMemoryGb,
+      imageSizes: folder.images.map(({ width, height }) => ({ width, height })),
+    });
+    await setRunPlan(db, run.id, plan);
+    this.run = { ...run, plan };
+    if (this.controller.signal.aborted) return this.cancelledBeforeStart(runDir);
+
     const prompts = this.epochPlan?.samplePrompts ?? [];
     const config = buildTrainerConfig({
       plan,
@@ -618,11 +643,11 @@ class TrainingSession {
         outcome: {
           state: 'failed',
           errorCode: result.reason,
-          error: result.message,
+          error: hidePaths(result.message),
           progress: this.progress,
         },
         statusState: 'failed',
-        note: `**Why:** ${result.message}`,
+        note: `**Why:** ${hidePaths(result.message)}`,
       };
     }
     return this.deliver(result.modelPath, plan, baseModel, config, outputName);
@@ -729,9 +754,11 @@ class TrainingSession {
       try {
         return await this.deps.taggers.get(kind);
       } catch (error) {
-        this.checkUnavailable = isUserError(error)
-          ? error.message
-          : `the tagger could not be loaded (${error instanceof Error ? error.message : String(error)})`;
+        this.checkUnavailable = hidePaths(
+          isUserError(error)
+            ? error.message
+            : `the tagger could not be loaded (${error instanceof Error ? error.message : String(error)})`,
+        );
         this.log.warn({ err: error }, 'likeness check unavailable');
         return null;
       }
@@ -761,7 +788,7 @@ class TrainingSession {
       if (tagger === null) throw error;
       // A tagger that breaks mid-run ends the check, not the training: the grids and the vote go on.
       this.log.warn({ err: error }, 'the tagger failed on the samples; likeness check stopped');
-      this.checkUnavailable = `the tagger failed (${error instanceof Error ? error.message : String(error)})`;
+      this.checkUnavailable = `the tagger failed (${hidePaths(error instanceof Error ? error.message : String(error))})`;
       this.tagger = Promise.resolve(null);
       result = await checkEpoch({ ...input, tagger: null });
     }
@@ -891,7 +918,13 @@ class TrainingSession {
       reinforcementTags: [],
       plan,
       baseModel,
-      sdScriptsOptions: config.config,
+      // info.txt is posted in the thread: options that are worker paths show their file names only.
+      sdScriptsOptions: Object.fromEntries(
+        Object.entries(config.config).map(([key, value]) => [
+          key,
+          typeof value === 'string' ? hidePaths(value) : value,
+        ]),
+      ),
       file: { name: fileName, sizeBytes, sha256 },
       trainedAt: new Date().toISOString(),
     };

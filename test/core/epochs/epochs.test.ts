@@ -18,7 +18,7 @@ const counts = (entries: Record<string, number>): Map<string, DatasetTagCount> =
   new Map(Object.entries(entries).map(([tag, count]) => [tag, { count, category: 'general' as const }]));
 
 describe('buildSamplePrompts', () => {
-  it('builds likeness, one prompt per outfit and a probe of the rarest pose, view and background (e621 style)', () => {
+  it('builds likeness, one prompt per outfit and a probe of the rarest pose, view and background (e621 tags, spelled as captions are)', () => {
     const prompts = buildSamplePrompts({
       mainTag: 'Roxanne_Wolf',
       family: 'e621',
@@ -27,10 +27,10 @@ describe('buildSamplePrompts', () => {
       ownerPrompts: ['roxanne_wolf, on stage', '  '],
     });
     expect(prompts.map((p) => p.prompt)).toEqual([
-      'roxanne_wolf',
-      'roxanne_wolf, roxanneshirt',
-      'roxanne_wolf, roxannejacket',
-      'roxanne_wolf, lying, three-quarter_view, inside',
+      'roxanne wolf',
+      'roxanne wolf, roxanneshirt',
+      'roxanne wolf, roxannejacket',
+      'roxanne wolf, lying, three-quarter view, inside',
       'roxanne_wolf, on stage',
     ]);
     expect(prompts.map((p) => p.kind)).toEqual(['likeness', 'outfit', 'outfit', 'flexibility', 'owner']);

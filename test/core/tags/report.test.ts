@@ -203,7 +203,12 @@ describe('captions', () => {
 
   it('keeps underscores when asked', () => {
     expect(
-      buildCaption(picture, { mainTag: 'krystal', family: 'anime', decisions, replaceUnderscores: false }),
+      buildCaption(picture, {
+        mainTag: 'krystal',
+        family: 'anime',
+        decisions,
+        style: { family: 'anime', separator: 'underscores' },
+      }),
     ).toBe('krystal, blue_eyes, roxanneshirt, ^_^, long_hair');
   });
 

@@ -186,3 +186,24 @@ describe('planTraining warnings', () => {
     expect(plan.warnings.some((w) => w.includes('outside the guide'))).toBe(true);
   });
 });
+
+describe('the per-epoch samples in the estimate', () => {
+  it('counts every sample image of every epoch and shows them as their own plan line', () => {
+    const without = planTraining({ imageCount: 40 });
+    const withSamples = planTraining({
+      imageCount: 40,
+      sampleImagesPerEpoch: 8,
+      sampleBreakdown: '4 prompts × 2 seeds',
+    });
+    // 8 images × 10 epochs × 2.8 s × (768/512)² = 504 s.
+    expect(withSamples.estimatedSeconds.value - without.estimatedSeconds.value).toBeCloseTo(504, 6);
+    expect(withSamples.epochSamples?.value.imagesPerEpoch).toBe(8);
+    expect(withSamples.epochSamples?.value.seconds).toBeCloseTo(504, 6);
+    expect(withSamples.estimatedSeconds.why).toContain(
+      'per-epoch samples: 8 images (4 prompts × 2 seeds) × 10 epochs ≈ 8 min',
+    );
+    const line = planLines(withSamples).find((l) => l.label === 'Epoch samples');
+    expect(line?.value).toBe('8 per epoch, ≈ 8 min of the estimate');
+    expect(planLines(without).find((l) => l.label === 'Epoch samples')?.value).toBe('off');
+  });
+});

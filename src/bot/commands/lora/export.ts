@@ -8,7 +8,7 @@ import { findBaseModel } from '../../../trainer/base-models.ts';
 import { buildTrainerConfig, toToml } from '../../../trainer/config.ts';
 import { exportDatasetZip, exportReadme, portablePaths } from '../../../trainer/export.ts';
 import { assertFinalized, loadTrainingDataset } from '../../../training/dataset.ts';
-import { assertFolderSafeMainTag, planForRun } from '../../../training/plan.ts';
+import { assertFolderSafeMainTag, NO_EPOCH_SAMPLES, planForRun } from '../../../training/plan.ts';
 import { buildRunFolder } from '../../../training/run-folder.ts';
 import type { Subcommand } from '../../handler-types.ts';
 import {
@@ -27,6 +27,9 @@ const PLACEHOLDER_MODEL: BaseModel = {
   family: 'sd1',
   tagStyle: 'e621',
 };
+
+/** The file name of a shared export on disk; the download is saved under `<main tag>-dataset.zip`. */
+const SHARED_ZIP_NAME = 'dataset.zip';
 
 export const exportCommand: Subcommand = {
   name: 'export',
@@ -65,6 +68,7 @@ export const exportCommand: Subcommand = {
     const plan = planForRun({
       dataset,
       settings: { preset, strength: PLAN_DEFAULTS.strength, locon: false, samplePrompts: [] },
+      sampling: NO_EPOCH_SAMPLES,
       baseModel,
       gpuMemoryGb: training.gpuMemoryGb,
     });
@@ -117,15 +121,22 @@ export const exportCommand: Subcommand = {
         });
         return;
       }
+      // Stored under a plain name and signed with the real one: main tags have parentheses, links want plain paths.
       const folderName = `${project.id}-${Date.now()}`;
+      const link = training.links.sign(`exports/${folderName}/${SHARED_ZIP_NAME}`, { downloadName: zipName });
       const target = join(training.filesDir, 'exports', folderName);
-      await mkdir(target, { recursive: true });
-      await copyFile(zip.path, join(target, zipName));
-      const link = training.links.sign(`exports/${folderName}/${zipName}`);
+      try {
+        await mkdir(target, { recursive: true });
+        await copyFile(zip.path, join(target, SHARED_ZIP_NAME));
+        await interaction.editReply({
+          content: `${summary}\nIt is over this server's upload limit (${formatBytes(limit)}): [download ${zipName}](${link.url}) (link valid until <t:${Math.floor(link.expiresAt.getTime() / 1000)}:f>).`,
+        });
+      } catch (error) {
+        // Nobody got the link: the copy would only fill the disk.
+        await rm(target, { recursive: true, force: true });
+        throw error;
+      }
       log.info({ projectId: project.id, bytes: size }, 'export shared by link');
-      await interaction.editReply({
-        content: `${summary}\nIt is over this server's upload limit (${formatBytes(limit)}): [download ${zipName}](${link.url}) (link valid until <t:${Math.floor(link.expiresAt.getTime() / 1000)}:f>).`,
-      });
     } finally {
       await rm(work, { recursive: true, force: true });
     }

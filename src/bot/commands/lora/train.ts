@@ -69,7 +69,14 @@ export const train: Subcommand = {
       baseModels: named.length > 0 ? named : firstModel ? [firstModel.name] : [],
       samplePrompts: [],
     };
-    const plans = await computePlans(db, project, settings, training.baseModels, training.gpuMemoryGb);
+    const plans = await computePlans(
+      db,
+      project,
+      settings,
+      training.baseModels,
+      training.gpuMemoryGb,
+      training.epochSamples,
+    );
     const { thread } = await ensureProjectThread(client, db, project);
     const row = await storePlanned(
       db,
