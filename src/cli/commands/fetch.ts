@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { readConfig } from '../../config/env.ts';
+import { UserError } from '../../core/errors.ts';
 import type { CaptionOptions } from '../../core/captions/index.ts';
 import { parseQuery, type ProjectQuery } from '../../core/query/schema.ts';
 import { SKIP_REASON_TEXT, type SkipCode } from '../../core/query/plan.ts';
@@ -39,6 +40,8 @@ export interface FetchCommandIo {
   signal?: AbortSignal;
 }
 
+const MAX_CONCURRENCY = 16;
+
 function splitList(text: string | undefined): string[] {
   return (text ?? '')
     .split(',')
@@ -59,7 +62,36 @@ export function queryFromOptions(options: FetchCommandOptions): ProjectQuery {
   });
 }
 
+/** A caption is one line (sd-scripts reads only the first): a line break in a tag would split every caption. */
+function refuseLineBreaks(options: FetchCommandOptions): void {
+  for (const [flag, value] of [
+    ['--prepend', options.prepend],
+    ['--append', options.append],
+    ['--remove', options.remove],
+  ] as const) {
+    if (value !== undefined && /[\r\n]/.test(value)) {
+      throw new UserError(
+        'invalid-option',
+        `${flag} contains a line break (${JSON.stringify(value)}); captions are one line, so separate tags with commas.`,
+      );
+    }
+  }
+}
+
+function parseConcurrency(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isInteger(value) || value < 1 || value > MAX_CONCURRENCY) {
+    throw new UserError(
+      'invalid-option',
+      `--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, got ${JSON.stringify(text)}.`,
+    );
+  }
+  return value;
+}
+
 export function captionFromOptions(options: FetchCommandOptions): Partial<CaptionOptions> {
+  refuseLineBreaks(options);
   return {
     prepend: splitList(options.prepend),
     append: splitList(options.append),
@@ -90,17 +122,16 @@ export async function runFetchCommand(
   io: FetchCommandIo,
 ): Promise<FolderManifest> {
   const query = queryFromOptions(options);
-  const concurrency = options.concurrency === undefined ? undefined : Number(options.concurrency);
+  const caption = captionFromOptions(options);
+  const concurrency = parseConcurrency(options.concurrency);
   let lastPrinted = 0;
   let lastLine = '';
   const manifest = await fetchToFolder({
     client: io.client,
     query,
     out: options.out,
-    caption: captionFromOptions(options),
-    ...(concurrency !== undefined && Number.isInteger(concurrency) && concurrency > 0
-      ? { downloadConcurrency: concurrency }
-      : {}),
+    caption,
+    ...(concurrency !== undefined ? { downloadConcurrency: concurrency } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
     onProgress: (counts, phase) => {
       const line = progressLine(counts, phase);
@@ -156,15 +187,29 @@ export function registerFetch(program: Command): void {
       const controller = new AbortController();
       const stop = (): void => controller.abort(new Error('interrupted'));
       process.once('SIGINT', stop);
+      let manifest: FolderManifest;
       try {
-        await runFetchCommand(options, {
+        manifest = await runFetchCommand(options, {
           client,
           write: (text) => process.stderr.write(text),
           interactive: process.stderr.isTTY,
           signal: controller.signal,
         });
+      } catch (error) {
+        if (!controller.signal.aborted) throw error;
+        process.stderr.write(
+          `\nkiln fetch: interrupted; what was stored stays in ${options.out}. Run the same command again to continue.\n`,
+        );
+        process.exit(130);
       } finally {
         process.off('SIGINT', stop);
+      }
+      // `kiln fetch && kiln train` must not carry on with an empty folder.
+      if (manifest.taken.length === 0) {
+        throw new UserError(
+          'not-found',
+          `Nothing was fetched into ${options.out}: ${manifest.counts.found ?? 0} posts matched${describeSkips(manifest) ? ` (skipped: ${describeSkips(manifest)})` : ''}. Loosen the query (--tags, --min-score, --min-area, --ratings) and run again.`,
+        );
       }
     });
 }
