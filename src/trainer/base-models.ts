@@ -36,6 +36,18 @@ export class BaseModelListError extends Error {
   override readonly name = 'BaseModelListError';
 }
 
+/** The list from BASE_MODELS_FILE, or a UserError naming the variable (an operator's fix, not a bug). */
+export async function loadConfiguredBaseModels(path: string): Promise<BaseModel[]> {
+  try {
+    return await loadBaseModels(path);
+  } catch (error) {
+    if (error instanceof BaseModelListError) {
+      throw new UserError('invalid-option', `BASE_MODELS_FILE: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
 /** Loads and validates the list; names must be unique (case-insensitively: people type them). */
 export async function loadBaseModels(path: string): Promise<BaseModel[]> {
   let text: string;

@@ -8,7 +8,7 @@ import {
   type Preset,
   type TrainingPlan,
 } from '../../core/training/plan.ts';
-import { findBaseModel, loadBaseModels } from '../../trainer/base-models.ts';
+import { findBaseModel, loadConfiguredBaseModels } from '../../trainer/base-models.ts';
 import {
   countHeadshots,
   folderWarnings,
@@ -69,7 +69,7 @@ export async function resolveBaseModel(name: string | undefined): Promise<BaseMo
       'Set BASE_MODELS_FILE to the base-model list (JSON or TOML) to pick a base model.',
     );
   }
-  return findBaseModel(await loadBaseModels(BASE_MODELS_FILE), name);
+  return findBaseModel(await loadConfiguredBaseModels(BASE_MODELS_FILE), name);
 }
 
 /** The plan for a dataset folder read from disk; image sizes make the step count exact. */
