@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request, type Dispatcher } from 'undici';
 import { UserError } from '../core/errors.ts';
+import { assertWritable, createFolder } from '../storage/disk.ts';
 import type { TaggerKind } from './tags-file.ts';
 
 /**
@@ -425,7 +426,16 @@ export async function downloadModels(options: DownloadModelsOptions): Promise<Do
   for (const kind of kinds) {
     const spec = specs[kind];
     const paths = modelPaths(options.modelsDir, kind, specs);
-    await mkdir(paths.dir, { recursive: true });
+    try {
+      await createFolder(paths.dir);
+      await assertWritable(paths.dir);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UserError(
+        'invalid-option',
+        `MODELS_DIR: cannot write the models into ${paths.dir} (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (error as Error).message}). Point MODELS_DIR at a folder this user may write.`,
+      );
+    }
     const previous = await readManifest(paths.manifestPath);
     const manifest: ModelManifest =
       previous && previous.repo === spec.repo && previous.revision === spec.revision

@@ -42,9 +42,15 @@ export function registerTag(program: Command): void {
         const summary = await runTagDirectory({
           dir,
           modelsDir: config.MODELS_DIR,
-          thresholds: { wd: Number(options.wdThreshold), e621: Number(options.e621Threshold) },
+          thresholds: {
+            wd: typedNumber(options.wdThreshold, 'The WD tagger threshold must be a number from 0 to 1'),
+            e621: typedNumber(
+              options.e621Threshold,
+              'The e621 tagger threshold must be a number from 0 to 1',
+            ),
+          },
           ...(options.only ? { only: [options.only] } : {}),
-          batchSize: Number(options.batchSize),
+          batchSize: typedNumber(options.batchSize, '--batch-size must be a whole number ≥ 1'),
           log: createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, process.stderr),
           output: process.stderr,
         });
@@ -54,6 +60,15 @@ export function registerTag(program: Command): void {
         );
       },
     );
+}
+
+/** A number typed on the command line; the error shows what was typed, not NaN. */
+function typedNumber(text: string, rule: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) {
+    throw new UserError('invalid-option', `${rule}; got ${JSON.stringify(text)}.`);
+  }
+  return value;
 }
 
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
