@@ -166,11 +166,11 @@ async function runInProcess(args: readonly string[], env: Record<string, string>
   process.stdout.write = ((text: string | Uint8Array) => {
     out.stdout += String(text);
     return true;
-  }) as typeof process.stdout.write;
+  });
   process.stderr.write = ((text: string | Uint8Array) => {
     out.stderr += String(text);
     return true;
-  }) as typeof process.stderr.write;
+  });
   const exitBefore = process.exitCode;
   let exitCode = 0;
   try {
