@@ -163,14 +163,14 @@ async function runInProcess(args: readonly string[], env: Record<string, string>
   const writeOut = process.stdout.write.bind(process.stdout);
   const writeErr = process.stderr.write.bind(process.stderr);
   process.env = { PATH: saved.PATH ?? '', NO_COLOR: '1', ...env };
-  process.stdout.write = ((text: string | Uint8Array) => {
+  process.stdout.write = (text: string | Uint8Array) => {
     out.stdout += String(text);
     return true;
-  });
-  process.stderr.write = ((text: string | Uint8Array) => {
+  };
+  process.stderr.write = (text: string | Uint8Array) => {
     out.stderr += String(text);
     return true;
-  });
+  };
   const exitBefore = process.exitCode;
   let exitCode = 0;
   try {
