@@ -79,7 +79,7 @@ beforeAll(async () => {
   await writeFile(p('a-file'), 'not a folder');
   await writeFile(p('bad.json'), '{bad');
   await writeFile(p('shape.toml'), 'name = "x"\n');
-  await writeFile(p('empty.jpg'), '');
+  await writeFile(p('styles.json'), JSON.stringify([{ name: 'mix', file: 'a-file', tagStyle: 'furry' }]));
   await writeFile(
     p('models.json'),
     JSON.stringify([{ name: 'testmix', file: 'a-file', family: 'sd1', tagStyle: 'e621' }]),
@@ -515,8 +515,7 @@ const cli: CliCase[] = [
     name: 'BASE_MODELS_FILE that does not exist (was a stack trace)',
     args: () => ['plan', p('good'), '--base-model', 'x'],
     env: () => ({ BASE_MODELS_FILE: p('nope.json') }),
-    line: () =>
-      `kiln: BASE_MODELS_FILE: Cannot read the base-model list ${p('nope.json')}: ENOENT: no such file or directory`,
+    line: () => `kiln: BASE_MODELS_FILE: Cannot read the base-model list ${p('nope.json')} (no such file).`,
     exitCode: 1,
   },
   {
@@ -533,6 +532,14 @@ const cli: CliCase[] = [
     env: () => ({ BASE_MODELS_FILE: p('shape.toml') }),
     line: () =>
       `kiln: BASE_MODELS_FILE: The base-model list ${p('shape.toml')} must be an array of models or have a "models" array.`,
+    exitCode: 1,
+  },
+  {
+    name: 'BASE_MODELS_FILE with a model of an unknown tag style',
+    args: () => ['plan', p('good'), '--base-model', 'x'],
+    env: () => ({ BASE_MODELS_FILE: p('styles.json') }),
+    line: () =>
+      `kiln: BASE_MODELS_FILE: The base-model list ${p('styles.json')} is not valid: model 1 (mix): family is missing; model 1 (mix): tagStyle must be anime or e621`,
     exitCode: 1,
   },
   {
