@@ -26,29 +26,38 @@ const registrations: Array<(program: Command) => void> = [
   registerHealthcheck,
 ];
 
-export function buildProgram(): Command {
+/** `output`: where commander writes its own messages (tests capture them). */
+export function buildProgram(output?: {
+  writeOut(text: string): void;
+  writeErr(text: string): void;
+}): Command {
   const program = new Command('kiln')
     .description('Kiln: character LoRAs from e621 to a finished model, built with friends in Discord.')
     .showHelpAfterError()
     .exitOverride();
+  if (output) program.configureOutput(output);
   for (const register of registrations) register(program);
   return program;
 }
 
+/** What a failure prints (no stack for problems the operator can fix) and the exit code it ends with. */
+export function describeFatal(error: unknown): { text: string; exitCode: number } {
+  if (error instanceof ConfigError) {
+    return { text: `kiln: ${error.message}\nSee README.md (Configuration) or .env.example.\n`, exitCode: 1 };
+  }
+  if (isUserError(error)) return { text: `kiln: ${error.message}\n`, exitCode: 1 };
+  if (error instanceof CommanderError) return { text: '', exitCode: error.exitCode };
+  return {
+    text: `kiln: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    exitCode: 1,
+  };
+}
+
 /** Prints a clean one-paragraph error (no stack) for problems the operator can fix, then exits non-zero. */
 export function reportFatal(error: unknown): never {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`kiln: ${error.message}\nSee README.md (Configuration) or .env.example.\n`);
-  } else if (isUserError(error)) {
-    process.stderr.write(`kiln: ${error.message}\n`);
-  } else if (error instanceof CommanderError) {
-    process.exit(error.exitCode);
-  } else {
-    process.stderr.write(
-      `kiln: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-  }
-  process.exit(1);
+  const { text, exitCode } = describeFatal(error);
+  process.stderr.write(text);
+  process.exit(exitCode);
 }
 
 /** Parses and runs one command line; every failure ends in one clean message and a non-zero exit. */

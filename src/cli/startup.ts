@@ -18,7 +18,12 @@ export function redactUrl(url: string): string {
 async function createMissingDatabase(url: string): Promise<void> {
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`will not create a database named "${name}"`);
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) {
+    throw new UserError(
+      'invalid-option',
+      `DATABASE_URL names the database ${JSON.stringify(name)}, which does not exist, and Kiln creates only databases named with lower-case letters, digits and _ (such as kiln). Create it yourself, or change DATABASE_URL.`,
+    );
+  }
   const maintenance = new URL(url);
   maintenance.pathname = '/postgres';
   const client = new pg.Client({ connectionString: maintenance.toString() });
@@ -40,6 +45,7 @@ export async function connectDatabaseOrExplain(database: Database, url: string):
       await database.pool.query('select 1');
     }
   } catch (error) {
+    if (error instanceof UserError) throw error;
     throw new UserError(
       'service-unavailable',
       `PostgreSQL is not answering at ${redactUrl(url)} (${(error as Error).message}). Start it, or set DATABASE_URL.`,

@@ -6,7 +6,29 @@ import { z } from 'zod';
  * object, or one error naming every missing or invalid variable.
  */
 
-const optionalUrl = z.url().optional();
+const URL_MESSAGE = 'must be a full URL such as https://example.org';
+const optionalUrl = z.url({ error: URL_MESSAGE }).optional();
+
+/** A number typed into an environment variable; the message says which range, and the value is added by readConfig. */
+function numberVariable(options: { min: number; max: number; integer?: boolean }) {
+  const what = options.integer ? 'a whole number' : 'a number';
+  const message = `must be ${what} from ${options.min} to ${options.max}`;
+  return z.string().transform((text, context) => {
+    const value = Number(text.trim());
+    const fits =
+      text.trim() !== '' &&
+      Number.isFinite(value) &&
+      value >= options.min &&
+      value <= options.max &&
+      (!options.integer || Number.isInteger(value));
+    if (fits) return value;
+    context.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  });
+}
+
+export const WORKER_ROLE_NAMES = ['fetch', 'autotag', 'train'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const sections = {
   database: z.object({
@@ -23,7 +45,11 @@ const sections = {
   }),
   runtime: z.object({
     DATA_DIR: z.string().min(1).default('./data'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  }),
+  /** `kiln invite-url` needs only the application id, not the token. */
+  application: z.object({
+    DISCORD_APPLICATION_ID: z.string().regex(/^\d{15,25}$/, 'must be the numeric application id'),
   }),
   discord: z.object({
     DISCORD_TOKEN: z.string().min(1, 'is required (the bot token from the Discord developer portal)'),
@@ -54,30 +80,45 @@ const sections = {
     WORKER_ROLES: z
       .string()
       .default('fetch,autotag,train')
-      .transform((value) =>
-        value
+      .transform((value, context) => {
+        const roles = value
           .split(',')
           .map((role) => role.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.enum(['fetch', 'autotag', 'train'])).min(1)),
+          .filter(Boolean);
+        const known: readonly string[] = WORKER_ROLE_NAMES;
+        const unknown = roles.filter((role) => !known.includes(role));
+        for (const role of unknown) {
+          context.addIssue({
+            code: 'custom',
+            message: `'${role}' is not a role (${WORKER_ROLE_NAMES.join(', ')})`,
+          });
+        }
+        if (roles.length === 0) {
+          context.addIssue({
+            code: 'custom',
+            message: `no role given; name one or more of ${WORKER_ROLE_NAMES.join(', ')}, comma-separated`,
+          });
+        }
+        if (unknown.length > 0 || roles.length === 0) return z.NEVER;
+        return roles as Array<(typeof WORKER_ROLE_NAMES)[number]>;
+      }),
   }),
   e621: z.object({
-    E621_BASE_URL: z.url().default('https://e621.net'),
+    E621_BASE_URL: z.url({ error: URL_MESSAGE }).default('https://e621.net'),
     E621_USER: z.string().min(1).optional(),
     E621_API_KEY: z.string().min(1).optional(),
   }),
   tagger: z.object({
     MODELS_DIR: z.string().min(1).default('./data/models'),
     /** Where `kiln models download` fetches from: Hugging Face, a mirror with its URL layout, or a stand-in. */
-    HF_BASE_URL: z.url().default('https://huggingface.co'),
+    HF_BASE_URL: z.url({ error: URL_MESSAGE }).default('https://huggingface.co'),
   }),
   trainer: z.object({
     SD_SCRIPTS_DIR: z.string().min(1).optional(),
     BASE_MODELS_FILE: z.string().min(1).optional(),
-    GPU_MEMORY_GB: z.coerce.number().positive().max(1024).optional(),
+    GPU_MEMORY_GB: numberVariable({ min: 1, max: 1024 }).optional(),
     /** Sample every epoch for the likeness check and the epoch vote (`off`: the vote offers the files alone). */
-    TRAIN_EPOCH_SAMPLES: z.enum(['on', 'off']).default('on'),
+    TRAIN_EPOCH_SAMPLES: z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'),
     /**
      * The command that starts a training script, before the script name: a JSON array of strings, or words split
      * on whitespace. Default `accelerate launch --num_cpu_threads_per_process 1`.
@@ -109,16 +150,12 @@ const sections = {
       })
       .optional(),
     PUBLIC_URL: optionalUrl,
-    LINK_SECRET: z.string().min(16).optional(),
+    LINK_SECRET: z.string().min(16, 'must be at least 16 characters long').optional(),
     /** Where the bot's download server listens; PUBLIC_URL is its address as the world sees it. */
-    LINK_PORT: z.coerce.number().int().min(1).max(65535).default(8787),
+    LINK_PORT: numberVariable({ min: 1, max: 65535, integer: true }).default(8787),
     LINK_HOST: z.string().min(1).default('0.0.0.0'),
     /** How long a download link works. */
-    LINK_TTL_HOURS: z.coerce
-      .number()
-      .positive()
-      .max(24 * 365)
-      .default(168),
+    LINK_TTL_HOURS: numberVariable({ min: 1, max: 24 * 365 }).default(168),
   }),
 } as const;
 
@@ -141,6 +178,18 @@ export function loadDotEnv(path = '.env'): void {
   if (existsSync(path)) process.loadEnvFile(path);
 }
 
+/** One problem in plain words: the variable, what is wrong, and the value typed (never a secret's). */
+function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
+  const key = String(issue.path[0] ?? '');
+  const value = env[key];
+  if (value === undefined) {
+    return issue.code === 'custom' ? `${key} ${issue.message}` : `${key} is required`;
+  }
+  if (issue.code === 'custom' && key === 'WORKER_ROLES') return `${key}: ${issue.message}`;
+  const secret = (SECRET_KEYS as readonly string[]).includes(key);
+  return `${key} ${issue.message}${secret ? '' : `; got ${JSON.stringify(value)}`}`;
+}
+
 export function readConfig<const N extends SectionName>(
   names: readonly N[],
   env: Record<string, string | undefined> = process.env,
@@ -152,13 +201,7 @@ export function readConfig<const N extends SectionName>(
     const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
     const parsed = sections[name].safeParse(cleaned);
     if (parsed.success) Object.assign(result, parsed.data);
-    else
-      for (const issue of parsed.error.issues) {
-        const key = issue.path.join('.');
-        const message =
-          issue.code === 'invalid_type' && env[key] === undefined ? 'is required' : issue.message;
-        problems.push(`${key} ${message}`);
-      }
+    else for (const issue of parsed.error.issues) problems.push(describeIssue(issue, cleaned));
   }
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
   return result as ConfigFor<N>;

@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import type { BotTrainingOptions } from '../bot/context.ts';
 import type { ConfigFor } from '../config/env.ts';
 import type { Logger } from '../log.ts';
-import { loadBaseModels } from '../trainer/base-models.ts';
+import { UserError } from '../core/errors.ts';
+import { loadConfiguredBaseModels } from '../trainer/base-models.ts';
 import { startLinkServer, type LinkServer } from './link-server.ts';
 import { createLinkSigner } from './links.ts';
 
@@ -16,7 +17,7 @@ export async function openBotTraining(
   config: ConfigFor<'runtime' | 'trainer'>,
   log: Logger,
 ): Promise<{ options: BotTrainingOptions; server: LinkServer | null; close(): Promise<void> }> {
-  const baseModels = config.BASE_MODELS_FILE ? await loadBaseModels(config.BASE_MODELS_FILE) : [];
+  const baseModels = config.BASE_MODELS_FILE ? await loadConfiguredBaseModels(config.BASE_MODELS_FILE) : [];
   if (baseModels.length === 0)
     log.warn('BASE_MODELS_FILE is not set: /lora train has no base models to offer');
   const filesDir = resolve(join(config.DATA_DIR, 'models'));
@@ -29,14 +30,25 @@ export async function openBotTraining(
       secret: config.LINK_SECRET,
       ttlSeconds: Math.round(config.LINK_TTL_HOURS * 3600),
     });
-    server = await startLinkServer({
-      root: filesDir,
-      secret: config.LINK_SECRET,
-      port: config.LINK_PORT,
-      host: config.LINK_HOST,
-      basePath: new URL(config.PUBLIC_URL).pathname,
-      log: log.child({ component: 'links' }),
-    });
+    try {
+      server = await startLinkServer({
+        root: filesDir,
+        secret: config.LINK_SECRET,
+        port: config.LINK_PORT,
+        host: config.LINK_HOST,
+        basePath: new URL(config.PUBLIC_URL).pathname,
+        log: log.child({ component: 'links' }),
+      });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw error;
+      throw new UserError(
+        'service-unavailable',
+        code === 'EADDRINUSE'
+          ? `LINK_PORT ${config.LINK_PORT} is in use on ${config.LINK_HOST}: another program listens there. Stop it, or set LINK_PORT to a free port.`
+          : `The download server cannot listen on ${config.LINK_HOST}:${config.LINK_PORT} (${code}). Set LINK_HOST and LINK_PORT to an address this machine may use.`,
+      );
+    }
     log.info({ listen: server.url, publicUrl: config.PUBLIC_URL }, 'download server ready');
   } else {
     log.warn('PUBLIC_URL or LINK_SECRET is not set: models over the upload limit cannot be linked');

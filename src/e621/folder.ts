@@ -1,5 +1,5 @@
-import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { access, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { buildCaption, DEFAULT_CAPTION_OPTIONS, type CaptionOptions } from '../core/captions/index.ts';
 import { findDuplicates, type DedupeItem } from '../core/dedupe/index.ts';
@@ -7,7 +7,15 @@ import { UserError } from '../core/errors.ts';
 import type { PostFacts } from '../core/query/post.ts';
 import { SKIP_CODES } from '../core/query/plan.ts';
 import type { ProjectQuery } from '../core/query/schema.ts';
-import { diskFullError, isDiskFull, partialPath, removeQuietly } from '../storage/disk.ts';
+import {
+  assertWritable,
+  createFolder,
+  diskFullError,
+  isDiskFull,
+  partialPath,
+  removeQuietly,
+  removeStalePartials,
+} from '../storage/disk.ts';
 import { acquireImages, type AcquireResult, type AcquireTask, type StoredImage } from './acquire.ts';
 import type { E621Client } from './client.ts';
 import { collectCandidates } from './collect.ts';
@@ -103,9 +111,30 @@ async function readManifest(out: string): Promise<FolderManifest | null> {
   if (!(await exists(path))) return null;
   try {
     const parsed = manifestSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
-    return parsed.success ? parsed.data : null;
-  } catch {
+    if (!parsed.success) return null;
+    assertInsideFolder(out, parsed.data);
+    return parsed.data;
+  } catch (error) {
+    if (error instanceof UserError) throw error;
     return null;
+  }
+}
+
+/**
+ * The manifest names files this run may remove: each must be a plain name inside the folder. A hand-edited or
+ * planted manifest naming `../victim.png` is refused before anything is touched.
+ */
+function assertInsideFolder(out: string, manifest: FolderManifest): void {
+  for (const [index, entry] of manifest.taken.entries()) {
+    for (const field of ['file', 'caption'] as const) {
+      const name = entry[field];
+      if (dirname(resolve(out, name)) !== out) {
+        throw new UserError(
+          'invalid-option',
+          `${join(out, MANIFEST_NAME)} names ${JSON.stringify(name)} (taken[${index}].${field}), which is not a file in ${out}; Kiln removes nothing outside the folder. Fix or delete manifest.json and run again.`,
+        );
+      }
+    }
   }
 }
 
@@ -121,20 +150,44 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   }
 }
 
+function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'not permitted',
+    EROFS: 'read-only file system',
+    ENOTDIR: 'a part of the path is a file, not a folder',
+    ENOENT: 'the path cannot be created there',
+    EEXIST: 'a file of that name is in the way',
+  };
+  return (code && words[code]) ?? (error as Error).message;
+}
+
 /** Fetches a query into a folder; safe to run again (it continues, and takes nothing twice). */
 export async function fetchToFolder(options: FetchToFolderOptions): Promise<FolderManifest> {
   const out = resolve(options.out);
   const caption: CaptionOptions = { ...DEFAULT_CAPTION_OPTIONS, ...options.caption };
   try {
-    await mkdir(out, { recursive: true });
+    await createFolder(out);
   } catch (error) {
     if (isDiskFull(error)) throw diskFullError(out, error);
     throw new UserError(
       'invalid-option',
-      `Cannot create the output folder ${out}: ${(error as Error).message}`,
+      `Cannot create the output folder ${out} (${describeFsError(error)}).`,
+    );
+  }
+  try {
+    await assertWritable(out);
+  } catch (error) {
+    if (isDiskFull(error)) throw diskFullError(out, error);
+    throw new UserError(
+      'invalid-option',
+      `Cannot write into the output folder ${out} (${describeFsError(error)}). Pick another --out.`,
     );
   }
   const previous = await readManifest(out);
+  // Partial downloads of a run that was killed (SIGTERM, SIGKILL) are never resumed from: remove them.
+  await removeStalePartials(out);
   const counts: FolderCounts = {
     found: 0,
     done: 0,
@@ -316,6 +369,7 @@ export async function fetchToFolder(options: FetchToFolderOptions): Promise<Fold
     warnings: collected.warnings,
   };
   await writeAtomically(join(out, MANIFEST_NAME), `${JSON.stringify(manifest, null, 2)}\n`);
+  await removeStalePartials(out);
   progress('done');
   return manifest;
 }

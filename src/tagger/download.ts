@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request, type Dispatcher } from 'undici';
 import { UserError } from '../core/errors.ts';
+import { assertWritable, createFolder } from '../storage/disk.ts';
 import type { TaggerKind } from './tags-file.ts';
 
 /**
@@ -27,7 +28,12 @@ export interface ModelFileSpec {
   sha256?: string;
   /** Rough size for the progress line before the server says (from the model's file listing). */
   approxBytes?: number;
+  /** `binary` (a model): text bodies (an HTML error page, a JSON error) are refused, and so is a tiny file. */
+  content?: 'binary' | 'text';
 }
+
+/** A real tagger model is hundreds of MB; anything under this is an error page or a stub, whatever it claims. */
+export const MIN_MODEL_BYTES = 100_000;
 
 export interface ModelSpec {
   kind: TaggerKind;
@@ -41,8 +47,9 @@ export interface ModelSpec {
 /**
  * The two taggers of the guide. WD: SmilingWolf's wd-vit-tagger-v3 (Apache-2.0; its batch dimension is free,
  * unlike the v2 files). e621: Z3D-E621-Convnext, the ONNX successor of the e621 tagger the guide used (licence
- * unclear, so Kiln never ships it). Their hashes are not pinned here (they could not be looked up offline):
- * verification then uses the hashes Hugging Face announces for each file.
+ * unclear, so Kiln never ships it). Their sizes and hashes are not pinned here (they could not be looked up
+ * offline): verification uses the hashes Hugging Face announces for each file, and a model body that is text
+ * (HTML, JSON) or under MIN_MODEL_BYTES is refused whatever the server claims.
  */
 export const MODEL_SPECS: Readonly<Record<TaggerKind, ModelSpec>> = {
   wd: {
@@ -50,7 +57,7 @@ export const MODEL_SPECS: Readonly<Record<TaggerKind, ModelSpec>> = {
     label: 'WD tagger (SmilingWolf wd-vit-tagger-v3, anime tags)',
     repo: 'SmilingWolf/wd-vit-tagger-v3',
     revision: 'main',
-    model: { file: 'model.onnx', approxBytes: 379e6 },
+    model: { file: 'model.onnx', approxBytes: 379e6, content: 'binary' },
     tags: { file: 'selected_tags.csv', approxBytes: 308e3 },
   },
   e621: {
@@ -58,7 +65,7 @@ export const MODEL_SPECS: Readonly<Record<TaggerKind, ModelSpec>> = {
     label: 'e621 tagger (Z3D-E621-Convnext, e621 tags)',
     repo: 'toynya/Z3D-E621-Convnext',
     revision: 'main',
-    model: { file: 'model.onnx', approxBytes: 390e6 },
+    model: { file: 'model.onnx', approxBytes: 390e6, content: 'binary' },
     tags: { file: 'tags-selected.csv', approxBytes: 243e3 },
   },
 };
@@ -113,6 +120,8 @@ export interface DownloadFileOptions {
   url: string;
   dest: string;
   expected?: { size?: number; sha256?: string };
+  /** What the body must be: `binary` refuses text content types and bodies that start like HTML or JSON. */
+  content?: 'binary' | 'text';
   onProgress?: (progress: DownloadProgress) => void;
   /** Retries after the first attempt (default 4). */
   retries?: number;
@@ -192,6 +201,35 @@ async function openResponse(
   throw new UserError('download-failed', `${url} redirected more than 5 times.`);
 }
 
+/** An HTML or JSON body where a file was expected (a portal, an error page): removed, never installed. */
+async function refuseTextBody(
+  part: string,
+  url: string,
+  size: number,
+  content: 'binary' | 'text' | undefined,
+): Promise<void> {
+  const handle = await open(part, 'r');
+  const head = Buffer.alloc(256);
+  try {
+    await handle.read(head, 0, head.length, 0);
+  } finally {
+    await handle.close();
+  }
+  const start = head.toString('latin1').replace(/\0+$/, '').trimStart().toLowerCase();
+  const html = start.startsWith('<!doctype html') || start.startsWith('<html') || start.startsWith('<?xml');
+  const text =
+    content === 'binary' && (html || start.startsWith('<') || start.startsWith('{') || start.startsWith('['));
+  const tiny = content === 'binary' && size < MIN_MODEL_BYTES;
+  if (!html && !text && !tiny) return;
+  await rm(part, { force: true });
+  throw new UserError(
+    'download-failed',
+    tiny && !html && !text
+      ? `${url}: got ${size} bytes, far too small for a tagger model; nothing was installed. Check HF_BASE_URL and try again.`
+      : `${url}: got a ${size}-byte ${html || start.startsWith('<') ? 'HTML' : 'JSON'} page instead of the file; nothing was installed. Check HF_BASE_URL (a proxy or login page?) and try again.`,
+  );
+}
+
 /**
  * Downloads one file to `dest` through `dest.part`, resuming after dropped connections and verifying size and
  * sha256 before renaming it into place.
@@ -238,6 +276,17 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
         throw new UserError(
           'download-failed',
           `${url} answered HTTP ${status}${status === 404 ? ' (not found: check the base URL, HF_BASE_URL, and the repository)' : status === 401 || status === 403 ? ' (access refused)' : ''}.`,
+        );
+      }
+      const contentType = String(response.headers['content-type'] ?? '').toLowerCase();
+      const textType =
+        contentType.startsWith('text/html') ||
+        (options.content === 'binary' && /^(text\/|application\/(json|xml|xhtml))/.test(contentType));
+      if (textType) {
+        await response.body.dump();
+        throw new UserError(
+          'download-failed',
+          `${url} answered a ${contentType.split(';')[0]} page, not the file; nothing was installed. Check HF_BASE_URL (a proxy or login page?) and try again.`,
         );
       }
       let start = 0;
@@ -292,6 +341,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   }
 
   const size = await fileSize(part);
+  await refuseTextBody(part, url, size, options.content);
   const expectedSize = options.expected?.size ?? announced.size ?? total ?? undefined;
   if (expectedSize !== undefined && size !== expectedSize) {
     await rm(part, { force: true });
@@ -376,7 +426,16 @@ export async function downloadModels(options: DownloadModelsOptions): Promise<Do
   for (const kind of kinds) {
     const spec = specs[kind];
     const paths = modelPaths(options.modelsDir, kind, specs);
-    await mkdir(paths.dir, { recursive: true });
+    try {
+      await createFolder(paths.dir);
+      await assertWritable(paths.dir);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UserError(
+        'invalid-option',
+        `MODELS_DIR: cannot write the models into ${paths.dir} (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (error as Error).message}). Point MODELS_DIR at a folder this user may write.`,
+      );
+    }
     const previous = await readManifest(paths.manifestPath);
     const manifest: ModelManifest =
       previous && previous.repo === spec.repo && previous.revision === spec.revision
@@ -405,6 +464,7 @@ export async function downloadModels(options: DownloadModelsOptions): Promise<Do
           ...(file.size !== undefined ? { size: file.size } : {}),
           ...(file.sha256 ? { sha256: file.sha256 } : {}),
         },
+        ...(file.content ? { content: file.content } : {}),
         ...(options.onProgress
           ? { onProgress: (p: DownloadProgress) => options.onProgress?.({ ...p, kind }) }
           : {}),

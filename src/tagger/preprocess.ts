@@ -2,15 +2,15 @@ import sharp, { type Metadata } from 'sharp';
 import { UserError } from '../core/errors.ts';
 
 /**
- * The taggers' preprocessing, as in the WD author's own code (the reference): alpha composited onto white,
- * padded with white to a centred square (offset `(side − w) // 2`, `(side − h) // 2`), resized to the model's
- * size with a bicubic filter (libvips' `cubic` is Catmull-Rom, like PIL's BICUBIC; small images are upscaled
- * too), then float32 0–255 in BGR order, NHWC. Raw buffers all the way; nothing is encoded in between.
+ * The taggers' preprocessing, after the WD author's own code (the reference): alpha composited onto white,
+ * a centred white square, the model's size via a bicubic filter (libvips' `cubic` is Catmull-Rom, like PIL's
+ * BICUBIC; small images are upscaled too), then float32 0–255 in BGR order, NHWC. Raw buffers all the way.
  *
- * Padding happens before resizing, as in the reference, so the filter blends the edge with white exactly as
- * there. sharp always resizes before it extends within one pipeline, hence two pipelines when resizing.
- * One known difference: for reductions beyond 2× libvips first box-shrinks by a whole factor, then applies the
- * cubic kernel to the rest, where PIL convolves once; scores move by far less than the thresholds' steps.
+ * One deliberate difference: the reference pads to a full-size square and then resizes; here the image is
+ * resized (long side to the model size) and then padded, so memory stays at the model size for any shape.
+ * Only the one-pixel seam where the image meets the white padding blends differently. Another known
+ * difference: for reductions beyond 2× libvips first box-shrinks by a whole factor, then applies the cubic
+ * kernel to the rest, where PIL convolves once; scores move by far less than the thresholds' steps.
  * EXIF orientation is not applied (PIL's `Image.open` does not either).
  */
 
@@ -30,27 +30,26 @@ export async function preprocessInto(
   try {
     const decoded = sharp(input).flatten({ background: WHITE }).toColourspace('srgb');
     const { width, height } = imageSize(await decoded.metadata());
-    const side = Math.max(width, height);
-    const left = Math.floor((side - width) / 2);
-    const top = Math.floor((side - height) / 2);
-    const padded = decoded.extend({
-      left,
-      top,
-      right: side - width - left,
-      bottom: side - height - top,
-      background: WHITE,
-    });
-    if (side === size) {
-      pixels = await padded.raw({ depth: 'uchar' }).toBuffer();
-    } else {
-      const square = await padded.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-      pixels = await sharp(square.data, {
-        raw: { width: square.info.width, height: square.info.height, channels: square.info.channels },
+    // Resized first, padded after: the padded square of a 600×20000 image would be 1.2 GB of pixels.
+    const scale = size / Math.max(width, height);
+    const resizedWidth = Math.max(1, Math.min(size, Math.round(width * scale)));
+    const resizedHeight = Math.max(1, Math.min(size, Math.round(height * scale)));
+    const left = Math.floor((size - resizedWidth) / 2);
+    const top = Math.floor((size - resizedHeight) / 2);
+    const resized =
+      resizedWidth === width && resizedHeight === height
+        ? decoded
+        : decoded.resize(resizedWidth, resizedHeight, { kernel: 'cubic', fit: 'fill' });
+    pixels = await resized
+      .extend({
+        left,
+        top,
+        right: size - resizedWidth - left,
+        bottom: size - resizedHeight - top,
+        background: WHITE,
       })
-        .resize(size, size, { kernel: 'cubic', fit: 'fill' })
-        .raw({ depth: 'uchar' })
-        .toBuffer();
-    }
+      .raw({ depth: 'uchar' })
+      .toBuffer();
   } catch (error) {
     throw new UserError('invalid-image', `Cannot read ${label} as an image: ${(error as Error).message}`);
   }

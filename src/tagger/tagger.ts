@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import pLimit from 'p-limit';
-import { UserError, USER_ERROR_CODES, type UserErrorCode } from '../core/errors.ts';
+import { isUserError, UserError, USER_ERROR_CODES, type UserErrorCode } from '../core/errors.ts';
 import { captionName, validateThreshold } from '../core/tags/names.ts';
 import type { TagCategory } from '../core/tags/types.ts';
 import type { Logger } from '../log.ts';
@@ -63,6 +63,8 @@ export interface TaggedImage {
   rating: { name: string; score: number } | null;
   /** Sorted by score, highest first. */
   tags: TaggerTag[];
+  /** Why this image could not be tagged (unreadable, corrupt); its tags are then empty. */
+  error?: string;
 }
 
 export interface TaggerStats {
@@ -241,14 +243,25 @@ export async function createTagger(options: TaggerOptions): Promise<Tagger> {
   const limit = pLimit(Math.max(2, Math.min(4, availableParallelism())));
   let closed = false;
 
-  const prepare = async (paths: readonly string[]): Promise<Float32Array> => {
+  /** One image that cannot be read fails alone: its slot stays blank and its error is kept for its result. */
+  const prepare = async (
+    paths: readonly string[],
+  ): Promise<{ pixels: Float32Array; failures: Map<number, string> }> => {
     const started = performance.now();
     const pixels = new Float32Array(paths.length * perImage);
+    const failures = new Map<number, string>();
     await Promise.all(
-      paths.map((path, i) => limit(() => preprocessInto(path, info.size, pixels, i * perImage))),
+      paths.map((path, i) =>
+        limit(() =>
+          preprocessInto(path, info.size, pixels, i * perImage).catch((error: unknown) => {
+            if (!isUserError(error)) throw error;
+            failures.set(i, error.message);
+          }),
+        ),
+      ),
     );
     stats.preprocessMs += performance.now() - started;
-    return pixels;
+    return { pixels, failures };
   };
 
   const decode = (path: string, scores: Float32Array, tagOptions: Required<TagOptions>): TaggedImage => {
@@ -291,10 +304,10 @@ export async function createTagger(options: TaggerOptions): Promise<Tagger> {
       const batches: string[][] = [];
       for (let i = 0; i < imagePaths.length; i += size) batches.push(imagePaths.slice(i, i + size));
       const results: TaggedImage[] = [];
-      let next: Promise<Float32Array> | undefined;
+      let next: ReturnType<typeof prepare> | undefined;
       for (let b = 0; b < batches.length; b++) {
         const batch = batches[b] ?? [];
-        const pixels = await (next ?? prepare(batch));
+        const { pixels, failures } = await (next ?? prepare(batch));
         const following = batches[b + 1];
         next = following && prefetch ? prepare(following) : undefined;
         // Keep a failing prefetch from surfacing as unhandled while this batch runs; it rethrows when awaited.
@@ -307,6 +320,11 @@ export async function createTagger(options: TaggerOptions): Promise<Tagger> {
         stats.inferenceMs += reply.inferenceMs;
         stats.batches += 1;
         batch.forEach((path, i) => {
+          const failure = failures.get(i);
+          if (failure !== undefined) {
+            results.push({ path, rating: null, tags: [], error: failure });
+            return;
+          }
           const row = reply.scores.subarray(i * reply.outputCount, (i + 1) * reply.outputCount);
           results.push(decode(path, row, resolved));
         });

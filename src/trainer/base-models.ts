@@ -32,13 +32,18 @@ const modelSchema = z
       .min(1)
       .max(100)
       .regex(/^[^\s].*[^\s]$|^[^\s]$/, 'must not start or end with a space'),
-    file: z.string().min(1),
-    family: z.enum(['sd1', 'sdxl']).optional(),
-    tagStyle: z.enum(['anime', 'e621']).optional(),
-    clipSkip: z.number().int().min(1).max(12).optional(),
-    kind: z.enum(BASE_MODEL_KINDS).optional(),
-    prediction: z.enum(['epsilon', 'v']).optional(),
-    promptPrefix: z.string().max(300).optional(),
+    file: z.string({ error: 'must be the checkpoint file (text)' }).min(1, 'must not be empty'),
+    family: z.enum(['sd1', 'sdxl'], { error: 'must be sd1 or sdxl' }).optional(),
+    tagStyle: z.enum(['anime', 'e621'], { error: 'must be anime or e621' }).optional(),
+    clipSkip: z
+      .number({ error: 'must be a whole number from 1 to 12' })
+      .int('must be a whole number from 1 to 12')
+      .min(1, 'must be a whole number from 1 to 12')
+      .max(12, 'must be a whole number from 1 to 12')
+      .optional(),
+    kind: z.enum(BASE_MODEL_KINDS, { error: `must be one of ${BASE_MODEL_KINDS.join(', ')}` }).optional(),
+    prediction: z.enum(['epsilon', 'v'], { error: 'must be epsilon or v' }).optional(),
+    promptPrefix: z.string({ error: 'must be text' }).max(300, 'must be at most 300 characters').optional(),
     // Accepted only to explain why it is refused.
     v2: z.boolean().optional(),
   })
@@ -84,13 +89,34 @@ export class BaseModelListError extends Error {
   override readonly name = 'BaseModelListError';
 }
 
+/** The list from BASE_MODELS_FILE, or a UserError naming the variable (an operator's fix, not a bug). */
+export async function loadConfiguredBaseModels(path: string): Promise<BaseModel[]> {
+  try {
+    return await loadBaseModels(path);
+  } catch (error) {
+    if (error instanceof BaseModelListError) {
+      throw new UserError('invalid-option', `BASE_MODELS_FILE: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
 /** Loads and validates the list; names must be unique (case-insensitively: people type them). */
 export async function loadBaseModels(path: string): Promise<BaseModel[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new BaseModelListError(`Cannot read the base-model list ${path}: ${(error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a folder'
+            : (error as Error).message;
+    throw new BaseModelListError(`Cannot read the base-model list ${path} (${why}).`);
   }
   let raw: unknown;
   const extension = extname(path).toLowerCase();
@@ -113,9 +139,17 @@ export async function loadBaseModels(path: string): Promise<BaseModel[]> {
   }
   const parsed = listSchema.safeParse(list);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`,
-    );
+    // "model 1 (yiffymix): tagStyle must be anime or e621", not zod's "0.tagStyle Invalid option".
+    const problems = parsed.error.issues.map((issue) => {
+      const [index, field] = issue.path;
+      const entry =
+        typeof index === 'number' ? (list[index] as Record<string, unknown> | undefined) : undefined;
+      const name = typeof entry?.name === 'string' ? ` (${entry.name})` : '';
+      const where = typeof index === 'number' ? `model ${index + 1}${name}` : 'the list';
+      const missing = entry !== undefined && field !== undefined && entry[String(field)] === undefined;
+      const what = missing ? 'is missing' : issue.message;
+      return field === undefined ? `${where}: ${what}` : `${where}: ${String(field)} ${what}`;
+    });
     throw new BaseModelListError(`The base-model list ${path} is not valid: ${problems.join('; ')}`);
   }
   const models = parsed.data;

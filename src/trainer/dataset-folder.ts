@@ -1,9 +1,15 @@
 import { existsSync } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
 import pLimit from 'p-limit';
 import sharp from 'sharp';
 import { UserError } from '../core/errors.ts';
+import {
+  decodeUtf8,
+  listFolderEntries,
+  type FolderEntries,
+  type SkippedEntry,
+} from '../storage/folder-entries.ts';
 
 /**
  * Reads a dataset folder from disk for the CLI (`kiln plan`, `kiln train`): images with `<stem>.txt` captions beside
@@ -22,6 +28,10 @@ export interface FolderImage {
 export interface DatasetFolder {
   dir: string;
   images: FolderImage[];
+  /** Entries left out (unreadable image or caption, non-UTF-8 name, symlink loop), each with its reason. */
+  skipped: SkippedEntry[];
+  /** `.txt` files with no image of the same name beside them (not info.txt). */
+  captionsWithoutImages: string[];
   /** Where the images were found: the folder itself or its `N_name` subfolders. */
   layout: 'flat' | 'kohya';
 }
@@ -30,12 +40,16 @@ const IMAGE = /\.(png|jpe?g|webp)$/i;
 /** e621's tag for a head-and-shoulders crop, with and without underscores. */
 const HEADSHOT_TAGS = new Set(['headshot_portrait', 'headshot portrait']);
 
-async function imagesIn(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile() && IMAGE.test(entry.name))
-    .map((entry) => join(dir, entry.name))
-    .sort();
+const CAPTION = /\.txt$/i;
+/** Text files a dataset folder may hold that are not captions. */
+const NOT_CAPTIONS = new Set(['info.txt', 'sample_prompts.txt']);
+
+async function imagesIn(dir: string): Promise<FolderEntries> {
+  return listFolderEntries(dir, (name) => IMAGE.test(name) || CAPTION.test(name));
+}
+
+function stemOf(path: string): string {
+  return path.slice(0, path.length - extname(path).length);
 }
 
 function safeStem(path: string): string {
@@ -55,32 +69,59 @@ export async function readDatasetFolder(dir: string): Promise<DatasetFolder> {
   }
   if (!info.isDirectory()) throw new UserError('not-found', `${dir} is not a folder.`);
   let layout: DatasetFolder['layout'] = 'flat';
-  let paths = await imagesIn(dir);
-  if (paths.length === 0) {
-    const subfolders = (await readdir(dir, { withFileTypes: true }))
-      .filter((entry) => entry.isDirectory() && /^\d+_./.test(entry.name))
-      .map((entry) => join(dir, entry.name))
-      .sort();
-    for (const folder of subfolders) paths.push(...(await imagesIn(folder)));
-    layout = 'kohya';
+  const top = await imagesIn(dir);
+  const found: FolderEntries[] = [top];
+  if (!top.files.some((path) => IMAGE.test(path))) {
+    const subfolders = top.folders.filter((folder) => /^\d+_./.test(basename(folder)));
+    if (subfolders.length > 0) {
+      layout = 'kohya';
+      for (const folder of subfolders) found.push(await imagesIn(folder));
+    }
   }
-  paths = paths.sort();
+  const skipped: SkippedEntry[] = found.flatMap((entries) => entries.skipped);
+  const files = found.flatMap((entries) => entries.files);
+  const paths = files.filter((path) => IMAGE.test(path)).sort();
+  const imageStems = new Set(paths.map(stemOf));
+  const captionsWithoutImages = files
+    .filter((path) => CAPTION.test(path) && !NOT_CAPTIONS.has(basename(path).toLowerCase()))
+    .filter((path) => !imageStems.has(stemOf(path)))
+    .sort();
+  if (paths.length === 0) {
+    const why =
+      captionsWithoutImages.length > 0
+        ? `: ${captionsWithoutImages.length} caption(s) but no image beside them (first: ${captionsWithoutImages[0]})`
+        : skipped.length > 0
+          ? `: every image was skipped (first: ${skipped[0]?.name}: ${skipped[0]?.reason})`
+          : ' (.png, .jpg, .jpeg or .webp, or kohya N_name subfolders of them)';
+    throw new UserError('not-found', `Dataset folder ${dir} has no images${why}.`);
+  }
   const used = new Map<string, number>();
   const limit = pLimit(4);
-  const images = await Promise.all(
+  const read = await Promise.all(
     paths.map((path) =>
       limit(async () => {
         let metadata;
         try {
           metadata = await sharp(path).metadata();
         } catch (error) {
-          throw new UserError('invalid-image', `Cannot read image ${path}: ${(error as Error).message}`);
+          skipped.push({ name: path, reason: `it cannot be read as an image (${(error as Error).message})` });
+          return null;
+        }
+        if (!metadata.width || !metadata.height) {
+          skipped.push({ name: path, reason: 'it cannot be read as an image (no dimensions)' });
+          return null;
         }
         const rotated = (metadata.orientation ?? 1) >= 5;
-        const captionPath = join(path.slice(0, -extname(path).length) + '.txt');
-        const caption = existsSync(captionPath)
-          ? (await readFile(captionPath, 'utf8')).split(/\r?\n/)[0]!.trim()
-          : null;
+        const captionPath = `${stemOf(path)}.txt`;
+        let caption: string | null = null;
+        if (existsSync(captionPath)) {
+          const text = decodeUtf8(await readFile(captionPath));
+          if (text === null) {
+            skipped.push({ name: path, reason: `its caption ${captionPath} is not valid UTF-8` });
+            return null;
+          }
+          caption = text.split(/\r?\n/)[0]!.trim();
+        }
         return {
           path,
           caption,
@@ -90,9 +131,18 @@ export async function readDatasetFolder(dir: string): Promise<DatasetFolder> {
       }),
     ),
   );
+  const images = read.filter((image) => image !== null);
+  if (images.length === 0) {
+    throw new UserError(
+      'not-found',
+      `Dataset folder ${dir} has no usable images: every one was skipped (first: ${skipped[0]?.name}: ${skipped[0]?.reason}).`,
+    );
+  }
   return {
     dir,
     layout,
+    skipped,
+    captionsWithoutImages,
     images: images.map((image) => {
       const stem = safeStem(image.path);
       const key = stem.toLowerCase();
@@ -122,4 +172,36 @@ export function commonFirstTag(images: readonly FolderImage[]): string | null {
   if (firsts.size !== 1) return null;
   const [tag] = [...firsts];
   return tag ? tag : null;
+}
+
+/** What the plan should say about the folder before anyone trains on it: skipped files, missing captions. */
+export function folderWarnings(folder: DatasetFolder): string[] {
+  const warnings: string[] = [];
+  for (const entry of folder.skipped) warnings.push(`skipped ${entry.name}: ${entry.reason}`);
+  const uncaptioned = folder.images.filter((image) => image.caption === null);
+  if (uncaptioned.length > 0) {
+    warnings.push(
+      `${uncaptioned.length} image(s) have no .txt caption beside them: ${listSome(uncaptioned.map((i) => i.path))}`,
+    );
+  }
+  const empty = folder.images.filter((image) => image.caption !== null && tagsOf(image.caption).length === 0);
+  if (empty.length > 0) {
+    warnings.push(`${empty.length} caption(s) are empty: ${listSome(empty.map((i) => i.path))}`);
+  }
+  if (folder.captionsWithoutImages.length > 0) {
+    warnings.push(
+      `${folder.captionsWithoutImages.length} caption(s) have no image beside them: ${listSome(folder.captionsWithoutImages)}`,
+    );
+  }
+  if (uncaptioned.length === 0 && empty.length === 0 && commonFirstTag(folder.images) === null) {
+    warnings.push(
+      'the captions do not all start with the same tag; put the main tag first in every caption or pass --main-tag',
+    );
+  }
+  return warnings;
+}
+
+function listSome(paths: readonly string[]): string {
+  const shown = paths.slice(0, 3).join(', ');
+  return paths.length > 3 ? `${shown} and ${paths.length - 3} more` : shown;
 }

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { readConfig } from '../config/env.ts';
 import type { Database } from '../db/client.ts';
 import { createE621Client, type E621Client } from '../e621/client.ts';
@@ -50,7 +51,45 @@ export function workerConfigProblems(env: Record<string, string | undefined>): s
       'E621_USER is required for the fetch role: e621 wants your e621 user name in the User-Agent of every request',
     );
   }
+  // A train worker without these would take trainings from the queue and fail every one of them.
+  if (roles.includes('train')) {
+    if (!env.SD_SCRIPTS_DIR?.trim()) {
+      problems.push(
+        'SD_SCRIPTS_DIR is required for the train role: the folder of kohya sd-scripts (where train_network.py is), or leave train out of WORKER_ROLES',
+      );
+    }
+    if (!env.BASE_MODELS_FILE?.trim()) {
+      problems.push(
+        'BASE_MODELS_FILE is required for the train role: the JSON or TOML list of base models to train on, or leave train out of WORKER_ROLES',
+      );
+    }
+  }
+  if (roles.length > 0) {
+    const dataDir = env.DATA_DIR?.trim() || './data';
+    const unwritable = unwritableReason(dataDir);
+    if (unwritable) {
+      problems.push(
+        `DATA_DIR ${JSON.stringify(dataDir)} cannot be written (${unwritable}); the worker stores every job's files there`,
+      );
+    }
+  }
   return problems;
+}
+
+/** Why nothing can be written into `dir` (or the nearest folder that exists above it), or null when it can. */
+function unwritableReason(dir: string): string | null {
+  let existing = resolve(dir);
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  const probe = join(existing, `.kiln-write-check-${process.pid}`);
+  try {
+    writeFileSync(probe, '');
+    rmSync(probe, { force: true });
+    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') return `${existing} is a file, not a folder`;
+    return `${existing}: ${code === 'EROFS' ? 'read-only file system' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message}`;
+  }
 }
 
 function fetchHandler(deps: WorkerDeps): JobHandler<'fetch'> {

@@ -24,6 +24,7 @@ describe('kiln start', () => {
       DISCORD_APPLICATION_ID: '100000000000000001',
       DATABASE_URL: 'postgres://kiln:hunter2@127.0.0.1:1/kiln',
       E621_USER: 'kiln_tester',
+      WORKER_ROLES: 'fetch,autotag',
     });
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -48,10 +49,24 @@ describe('kiln start', () => {
       REDIS_URL: 'redis://127.0.0.1:1',
       DISCORD_TOKEN: 'secret-token-value',
       E621_USER: 'kiln_tester',
+      WORKER_ROLES: 'fetch,autotag',
     });
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr).toContain('Redis is not answering at redis://127.0.0.1:1');
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('kiln worker with the train role but no SD_SCRIPTS_DIR or BASE_MODELS_FILE refuses to start', async () => {
+    const result = await kiln(['worker'], {
+      WORKER_ROLES: 'train',
+      DISCORD_TOKEN: 'secret-token-value',
+      DATA_DIR: '/proc/kiln-data',
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('SD_SCRIPTS_DIR is required for the train role');
+    expect(result.stderr).toContain('BASE_MODELS_FILE is required for the train role');
+    expect(result.stderr).toContain('DATA_DIR "/proc/kiln-data" cannot be written');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('prints help for every command', async () => {

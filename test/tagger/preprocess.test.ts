@@ -113,4 +113,16 @@ describe('preprocessImage (the reference’s preprocessing)', () => {
       message: expect.stringContaining(bad) as string,
     });
   });
+
+  it('keeps memory at the model size for a 600×20000 strip (resized first, padded after)', async () => {
+    const strip = join(dir, 'strip.png');
+    await writeFile(strip, await solid(600, 20_000, { r: 0, g: 0, b: 255 }));
+    const peakBefore = process.resourceUsage().maxRSS; // KiB
+    const out = await preprocessImage(strip, SIZE);
+    const grownMiB = (process.resourceUsage().maxRSS - peakBefore) / 1024;
+    // Padding to a 20000² square first peaked at over 1.2 GB here.
+    expect(grownMiB).toBeLessThan(400);
+    expect(pixel(out, SIZE / 2, 100)).toEqual([255, 0, 0]);
+    expect(pixel(out, 0, 100)).toEqual([255, 255, 255]);
+  });
 });

@@ -152,14 +152,19 @@ describe('createTagger with the WD layout', () => {
     }
   });
 
-  it('names an image it cannot read', async () => {
+  it('names an image it cannot read and tags the rest of its batch', async () => {
     const tagger = await createTagger({ modelPath: wd.modelPath, tagsPath: wd.tagsPath, kind: 'wd' });
     try {
       const broken = await writeImage('broken.png', Promise.resolve(Buffer.from('nope')));
-      await expect(tagger.tag([broken], { threshold: 0.5 })).rejects.toMatchObject({
-        code: 'invalid-image',
-        message: expect.stringContaining(broken) as string,
+      const good = await writeImage('good-beside-broken.png', paintTagsImage('wd', ['hat']));
+      const [first, second] = await tagger.tag([broken, good], { threshold: 0.5 });
+      expect(first).toMatchObject({
+        path: broken,
+        tags: [],
+        error: expect.stringContaining(broken) as string,
       });
+      expect(second?.error).toBeUndefined();
+      expect(second?.tags.map((tag) => tag.tag)).toContain('hat');
     } finally {
       await tagger.close();
     }

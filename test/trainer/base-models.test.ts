@@ -47,7 +47,7 @@ describe('loadBaseModels', () => {
   it('names what is wrong in an invalid list', async () => {
     const path = join(tmp.dir, 'bad.json');
     await writeFile(path, JSON.stringify([{ name: 'a', file: '/a', family: 'sd2', tagStyle: 'anime' }]));
-    await expect(loadBaseModels(path)).rejects.toThrow(/0\.family/);
+    await expect(loadBaseModels(path)).rejects.toThrow(/model 1 \([^)]*\): family must be sd1 or sdxl/);
     await writeFile(
       path,
       JSON.stringify([

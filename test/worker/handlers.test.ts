@@ -14,12 +14,27 @@ const database = { db: {}, close: () => Promise.resolve() } as unknown as Databa
 
 describe('the worker configuration', () => {
   it('requires E621_USER only when the worker serves the fetch role', () => {
-    expect(workerConfigProblems({ WORKER_ROLES: 'fetch,train' })).toEqual([
+    const trainer = { SD_SCRIPTS_DIR: '/opt/sd-scripts', BASE_MODELS_FILE: './base-models.json' };
+    expect(workerConfigProblems({ WORKER_ROLES: 'fetch,train', ...trainer })).toEqual([
       expect.stringContaining('E621_USER is required for the fetch role'),
     ]);
-    expect(workerConfigProblems({})).toEqual([expect.stringContaining('E621_USER is required')]);
-    expect(workerConfigProblems({ WORKER_ROLES: 'autotag,train' })).toEqual([]);
+    expect(workerConfigProblems(trainer)).toEqual([expect.stringContaining('E621_USER is required')]);
+    expect(workerConfigProblems({ WORKER_ROLES: 'autotag,train', ...trainer })).toEqual([]);
     expect(workerConfigProblems({ WORKER_ROLES: 'fetch', E621_USER: 'someone' })).toEqual([]);
+  });
+
+  it('refuses the train role without SD_SCRIPTS_DIR and BASE_MODELS_FILE, and any role with an unwritable DATA_DIR', () => {
+    expect(workerConfigProblems({ WORKER_ROLES: 'train' })).toEqual([
+      expect.stringMatching(
+        /^SD_SCRIPTS_DIR is required for the train role: .*or leave train out of WORKER_ROLES$/,
+      ),
+      expect.stringMatching(
+        /^BASE_MODELS_FILE is required for the train role: .*or leave train out of WORKER_ROLES$/,
+      ),
+    ]);
+    expect(workerConfigProblems({ WORKER_ROLES: 'autotag', DATA_DIR: '/proc/kiln-data' })).toEqual([
+      expect.stringMatching(/^DATA_DIR "\/proc\/kiln-data" cannot be written \(\/proc: /),
+    ]);
   });
 
   it('requires the bot token for posting progress, saying why', () => {

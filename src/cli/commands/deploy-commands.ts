@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { readConfig } from '../../config/env.ts';
+import { UserError } from '../../core/errors.ts';
 import { deployCommands } from '../../bot/deploy.ts';
 import { inviteUrl } from '../../bot/invite.ts';
 
@@ -13,7 +14,16 @@ export function registerDeployCommands(program: Command): void {
       const config = readConfig(['discord']);
       const guildId = options.guild ?? config.DISCORD_DEV_GUILD_ID;
       if (!options.global && !guildId) {
-        throw new Error('Give --guild <id> (or set DISCORD_DEV_GUILD_ID), or --global.');
+        throw new UserError(
+          'invalid-option',
+          'deploy-commands needs a guild: give --guild <id> (or set DISCORD_DEV_GUILD_ID), or --global.',
+        );
+      }
+      if (options.guild !== undefined && !/^\d{15,25}$/.test(options.guild)) {
+        throw new UserError(
+          'invalid-option',
+          `--guild must be a numeric guild id, got ${JSON.stringify(options.guild)}.`,
+        );
       }
       const count = await deployCommands({
         token: config.DISCORD_TOKEN,
@@ -32,7 +42,7 @@ export function registerInviteUrl(program: Command): void {
     .command('invite-url')
     .description('Print the link that adds the bot to a server with the scopes and permissions it needs.')
     .action(() => {
-      const config = readConfig(['discord']);
+      const config = readConfig(['application']);
       process.stdout.write(`${inviteUrl(config.DISCORD_APPLICATION_ID)}\n`);
     });
 }

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { readConfig } from '../../config/env.ts';
+import { UserError } from '../../core/errors.ts';
 import type { CaptionOptions } from '../../core/captions/index.ts';
 import { parseQuery, type ProjectQuery } from '../../core/query/schema.ts';
 import { fetchTallyLine, type FetchTally } from '../../core/query/fetch-tally.ts';
-import type { SkipCode } from '../../core/query/plan.ts';
+import { SKIP_REASON_TEXT, type SkipCode } from '../../core/query/plan.ts';
 import { createE621Client, type E621Client } from '../../e621/client.ts';
 import { fetchToFolder, type FolderCounts, type FolderManifest } from '../../e621/folder.ts';
 
@@ -40,6 +41,8 @@ export interface FetchCommandIo {
   signal?: AbortSignal;
 }
 
+const MAX_CONCURRENCY = 16;
+
 function splitList(text: string | undefined): string[] {
   return (text ?? '')
     .split(',')
@@ -60,7 +63,36 @@ export function queryFromOptions(options: FetchCommandOptions): ProjectQuery {
   });
 }
 
+/** A caption is one line (sd-scripts reads only the first): a line break in a tag would split every caption. */
+function refuseLineBreaks(options: FetchCommandOptions): void {
+  for (const [flag, value] of [
+    ['--prepend', options.prepend],
+    ['--append', options.append],
+    ['--remove', options.remove],
+  ] as const) {
+    if (value !== undefined && /[\r\n]/.test(value)) {
+      throw new UserError(
+        'invalid-option',
+        `${flag} contains a line break (${JSON.stringify(value)}); captions are one line, so separate tags with commas.`,
+      );
+    }
+  }
+}
+
+function parseConcurrency(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isInteger(value) || value < 1 || value > MAX_CONCURRENCY) {
+    throw new UserError(
+      'invalid-option',
+      `--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, got ${JSON.stringify(text)}.`,
+    );
+  }
+  return value;
+}
+
 export function captionFromOptions(options: FetchCommandOptions): Partial<CaptionOptions> {
+  refuseLineBreaks(options);
   return {
     prepend: splitList(options.prepend),
     append: splitList(options.append),
@@ -83,6 +115,13 @@ function countCodes(entries: readonly { code: SkipCode }[]): Partial<Record<Skip
   const counts: Partial<Record<SkipCode, number>> = {};
   for (const entry of entries) counts[entry.code] = (counts[entry.code] ?? 0) + 1;
   return counts;
+}
+
+/** Why posts were left out, e.g. "2 blacklisted, 1 below min score"; empty when none were. */
+export function describeSkips(manifest: FolderManifest): string {
+  return Object.entries(countCodes(manifest.skipped))
+    .map(([code, count]) => `${count} ${SKIP_REASON_TEXT[code as SkipCode]}`)
+    .join(', ');
 }
 
 /** The folder's numbers as the fetch tally the Discord summary uses too. */
@@ -110,17 +149,16 @@ export async function runFetchCommand(
   io: FetchCommandIo,
 ): Promise<FolderManifest> {
   const query = queryFromOptions(options);
-  const concurrency = options.concurrency === undefined ? undefined : Number(options.concurrency);
+  const caption = captionFromOptions(options);
+  const concurrency = parseConcurrency(options.concurrency);
   let lastPrinted = 0;
   let lastLine = '';
   const manifest = await fetchToFolder({
     client: io.client,
     query,
     out: options.out,
-    caption: captionFromOptions(options),
-    ...(concurrency !== undefined && Number.isInteger(concurrency) && concurrency > 0
-      ? { downloadConcurrency: concurrency }
-      : {}),
+    caption,
+    ...(concurrency !== undefined ? { downloadConcurrency: concurrency } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
     onProgress: (counts, phase) => {
       const line = progressLine(counts, phase);
@@ -172,15 +210,30 @@ export function registerFetch(program: Command): void {
       const controller = new AbortController();
       const stop = (): void => controller.abort(new Error('interrupted'));
       process.once('SIGINT', stop);
+      let manifest: FolderManifest;
       try {
-        await runFetchCommand(options, {
+        manifest = await runFetchCommand(options, {
           client,
           write: (text) => process.stderr.write(text),
           interactive: process.stderr.isTTY,
           signal: controller.signal,
         });
+      } catch (error) {
+        if (!controller.signal.aborted) throw error;
+        process.stderr.write(
+          `\nkiln fetch: interrupted; what was stored stays in ${options.out}. Run the same command again to continue.\n`,
+        );
+        process.exit(130);
       } finally {
         process.off('SIGINT', stop);
+      }
+      // `kiln fetch && kiln train` must not carry on with an empty folder.
+      if (manifest.taken.length === 0) {
+        const skips = describeSkips(manifest);
+        throw new UserError(
+          'not-found',
+          `Nothing was fetched into ${options.out}: ${manifest.counts.found ?? 0} posts matched${skips ? ` (skipped: ${skips})` : ''}. Loosen the query (--tags, --min-score, --min-area, --ratings) and run again.`,
+        );
       }
     });
 }

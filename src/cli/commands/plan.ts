@@ -8,8 +8,13 @@ import {
   type Preset,
   type TrainingPlan,
 } from '../../core/training/plan.ts';
-import { findBaseModel, loadBaseModels } from '../../trainer/base-models.ts';
-import { countHeadshots, readDatasetFolder, type DatasetFolder } from '../../trainer/dataset-folder.ts';
+import { findBaseModel, loadConfiguredBaseModels } from '../../trainer/base-models.ts';
+import {
+  countHeadshots,
+  folderWarnings,
+  readDatasetFolder,
+  type DatasetFolder,
+} from '../../trainer/dataset-folder.ts';
 
 /** Options shared by `kiln plan` and `kiln train`. */
 export interface PlanCliOptions {
@@ -64,7 +69,7 @@ export async function resolveBaseModel(name: string | undefined): Promise<BaseMo
       'Set BASE_MODELS_FILE to the base-model list (JSON or TOML) to pick a base model.',
     );
   }
-  return findBaseModel(await loadBaseModels(BASE_MODELS_FILE), name);
+  return findBaseModel(await loadConfiguredBaseModels(BASE_MODELS_FILE), name);
 }
 
 /** The plan for a dataset folder read from disk; image sizes make the step count exact. */
@@ -109,9 +114,10 @@ export function formatPlan(plan: TrainingPlan, folder?: DatasetFolder): string {
     lines.push(`${row.label.padEnd(width)}  ${row.value}`);
     lines.push(`${' '.repeat(width)}    ${row.why}`);
   }
-  if (plan.warnings.length > 0) {
+  const warnings = [...(folder ? folderWarnings(folder) : []), ...plan.warnings];
+  if (warnings.length > 0) {
     lines.push('', 'Warnings:');
-    for (const warning of plan.warnings) lines.push(`  - ${warning}`);
+    for (const warning of warnings) lines.push(`  - ${warning}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,5 +1,5 @@
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { readConfig } from '../../config/env.ts';
 import { UserError } from '../../core/errors.ts';
@@ -12,6 +12,12 @@ import { listModels, modelPaths } from '../../tagger/download.ts';
 import type { ProviderChoice } from '../../tagger/model.ts';
 import { createTagger, type TaggedImage, type Tagger } from '../../tagger/tagger.ts';
 import type { TaggerKind } from '../../tagger/tags-file.ts';
+import {
+  decodeUtf8,
+  listFolderEntries,
+  type FolderEntries,
+  type SkippedEntry,
+} from '../../storage/folder-entries.ts';
 
 /** `kiln tag DIR`: tags every image of a folder with the taggers and merges the tags into its captions. */
 export function registerTag(program: Command): void {
@@ -36,17 +42,33 @@ export function registerTag(program: Command): void {
         const summary = await runTagDirectory({
           dir,
           modelsDir: config.MODELS_DIR,
-          thresholds: { wd: Number(options.wdThreshold), e621: Number(options.e621Threshold) },
+          thresholds: {
+            wd: typedNumber(options.wdThreshold, 'The WD tagger threshold must be a number from 0 to 1'),
+            e621: typedNumber(
+              options.e621Threshold,
+              'The e621 tagger threshold must be a number from 0 to 1',
+            ),
+          },
           ...(options.only ? { only: [options.only] } : {}),
-          batchSize: Number(options.batchSize),
+          batchSize: typedNumber(options.batchSize, '--batch-size must be a whole number ≥ 1'),
           log: createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, process.stderr),
           output: process.stderr,
         });
+        const skipped = summary.skipped?.length ?? 0;
         process.stdout.write(
-          `kiln: tagged ${summary.images} images; ${summary.captionsChanged} captions updated with ${summary.tagsAdded} new tags\n`,
+          `kiln: tagged ${summary.images} images; ${summary.captionsChanged} captions updated with ${summary.tagsAdded} new tags${skipped > 0 ? `; ${skipped} skipped (see above)` : ''}\n`,
         );
       },
     );
+}
+
+/** A number typed on the command line; the error shows what was typed, not NaN. */
+function typedNumber(text: string, rule: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) {
+    throw new UserError('invalid-option', `${rule}; got ${JSON.stringify(text)}.`);
+  }
+  return value;
 }
 
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
@@ -63,7 +85,10 @@ export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
 const CHUNK = 32;
 
 export interface TagDirectorySummary {
+  /** Images tagged (skipped ones not counted). */
   images: number;
+  /** Entries left out, each with the reason; absent when none. */
+  skipped?: SkippedEntry[];
   captionsChanged: number;
   tagsAdded: number;
 }
@@ -88,9 +113,11 @@ export async function runTagDirectory(options: {
   output?: NodeJS.WritableStream;
 }): Promise<TagDirectorySummary> {
   const thresholds = validateThresholds({ ...DEFAULT_THRESHOLDS, ...options.thresholds });
-  let entries: string[];
+  let entries: FolderEntries;
   try {
-    entries = await readdir(options.dir);
+    entries = await listFolderEntries(options.dir, (name) =>
+      IMAGE_EXTENSIONS.has(extname(name).toLowerCase()),
+    );
   } catch (error) {
     if (
       (error as NodeJS.ErrnoException).code === 'ENOENT' ||
@@ -100,10 +127,8 @@ export async function runTagDirectory(options: {
     }
     throw error;
   }
-  const images = entries
-    .filter((name) => IMAGE_EXTENSIONS.has(extname(name).toLowerCase()))
-    .sort()
-    .map((name) => join(options.dir, name));
+  const images = entries.files;
+  const skipped: SkippedEntry[] = [...entries.skipped];
   const kinds = options.only && options.only.length > 0 ? options.only : (['wd', 'e621'] as const);
   const installed = await listModels(options.modelsDir);
   for (const kind of kinds) {
@@ -117,7 +142,7 @@ export async function runTagDirectory(options: {
     }
   }
   const taggers: Tagger[] = [];
-  const summary: TagDirectorySummary = { images: images.length, captionsChanged: 0, tagsAdded: 0 };
+  const summary: TagDirectorySummary = { images: 0, captionsChanged: 0, tagsAdded: 0 };
   try {
     for (const kind of kinds) {
       const paths = modelPaths(options.modelsDir, kind);
@@ -139,6 +164,11 @@ export async function runTagDirectory(options: {
         results[tagger.kind] = await tagger.tag(chunk, { threshold: thresholds[tagger.kind] });
       }
       for (const [i, image] of chunk.entries()) {
+        const failure = results.wd?.[i]?.error ?? results.e621?.[i]?.error;
+        if (failure !== undefined) {
+          skipped.push({ name: image, reason: failure });
+          continue;
+        }
         const merged = mergeImageTags(
           { wd: results.wd?.[i]?.tags ?? [], e621: results.e621?.[i]?.tags ?? [] },
           thresholds,
@@ -149,6 +179,11 @@ export async function runTagDirectory(options: {
           image,
           merged.map((tag) => tag.tag),
         );
+        if (typeof added === 'string') {
+          skipped.push({ name: image, reason: added });
+          continue;
+        }
+        summary.images += 1;
         if (added > 0) summary.captionsChanged += 1;
         summary.tagsAdded += added;
       }
@@ -159,17 +194,27 @@ export async function runTagDirectory(options: {
   } finally {
     await Promise.all(taggers.map((tagger) => tagger.close()));
   }
-  return summary;
+  for (const entry of skipped) options.output?.write(`kiln: skipped ${entry.name}: ${entry.reason}\n`);
+  return skipped.length > 0 ? { ...summary, skipped } : summary;
 }
 
-/** Adds tags to an image's caption file (created if missing); returns how many were new. Written atomically. */
-async function mergeIntoCaption(imagePath: string, tags: readonly string[]): Promise<number> {
+/**
+ * Adds tags to an image's caption file (created if missing); returns how many were new, or why the caption was
+ * left alone. Written atomically; a caption that is not UTF-8 is never rewritten (that would lose its bytes).
+ */
+async function mergeIntoCaption(imagePath: string, tags: readonly string[]): Promise<number | string> {
   const captionPath = `${imagePath.slice(0, imagePath.length - extname(imagePath).length)}.txt`;
   let existing = '';
   try {
-    existing = (await readFile(captionPath, 'utf8')).trim();
+    const text = decodeUtf8(await readFile(captionPath));
+    if (text === null) {
+      return `its caption ${captionPath} is not valid UTF-8; it was left as it is (save it as UTF-8 and run again)`;
+    }
+    existing = text.trim();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT')
+      return `its caption ${captionPath} cannot be read (${code ?? (error as Error).message})`;
   }
   const merged = mergeCaption(existing, tags);
   if (merged === existing) return 0;

@@ -114,6 +114,20 @@ export function registerTrain(program: Command): void {
       await assertBaseModelFile(baseModel);
 
       const folder = await readDatasetFolder(dir);
+      const uncaptioned = folder.images.filter((image) => image.caption === null);
+      if (uncaptioned.length > 0) {
+        throw new UserError(
+          'invalid-tag',
+          `${uncaptioned.length} image(s) have no .txt caption beside them (first: ${uncaptioned[0]?.path}); caption them (kiln tag ${dir}) or remove them.`,
+        );
+      }
+      const emptyCaption = folder.images.find((image) => (image.caption ?? '').replace(/[,\s]/g, '') === '');
+      if (emptyCaption) {
+        throw new UserError(
+          'invalid-tag',
+          `The caption of ${emptyCaption.path} is empty; put the main tag and the image's tags in it.`,
+        );
+      }
       const mainTag = options.mainTag ?? commonFirstTag(folder.images);
       if (!mainTag) {
         throw new UserError(
@@ -121,9 +135,6 @@ export function registerTrain(program: Command): void {
           'The captions do not all start with the same tag; put the main tag first in every caption or pass --main-tag.',
         );
       }
-      const missingCaption = folder.images.find((image) => image.caption === null);
-      if (missingCaption)
-        throw new UserError('invalid-tag', `${missingCaption.path} has no .txt caption beside it.`);
       const prompts = (options.samplePrompt ?? []).map((prompt, index) => ({
         prompt,
         seeds: [1000 + index],

@@ -240,6 +240,17 @@ async function tagDataset(
         taggers.wd.tag(paths, { threshold: EVIDENCE_FLOOR }),
         taggers.e621.tag(paths, { threshold: EVIDENCE_FLOOR }),
       ]);
+      // The taggers report an unreadable image instead of failing the batch; until the frozen dataset can drop
+      // an image, autotag must not store it as an image without tags, so it stops here and names it.
+      const unreadable = chunk.findIndex(
+        (_, i) => wd[i]?.error !== undefined || e621[i]?.error !== undefined,
+      );
+      if (unreadable >= 0) {
+        throw new UserError(
+          'invalid-image',
+          `One image of the dataset cannot be tagged (${wd[unreadable]?.error ?? e621[unreadable]?.error ?? 'unreadable'}).`,
+        );
+      }
       chunk.forEach((source, i) => {
         const evidence = evidenceOf(source, wd[i], e621[i]);
         tagged.push({

@@ -104,4 +104,38 @@ describe('kiln models', () => {
       await bad.close();
     }
   });
+
+  it('refuses an HTML page or a tiny body as a model and installs nothing', async () => {
+    const page = Buffer.from('<html>login</html>');
+    const csv = Buffer.from('tag_id,name,category,count\n1,solo,0,1\n');
+    const portal = await startFakeHf([
+      { path: WD_MODEL, data: page, contentType: 'text/html; charset=utf-8' },
+      { path: `${MODEL_SPECS.wd.repo}/selected_tags.csv`, data: csv },
+      {
+        path: `${MODEL_SPECS.e621.repo}/model.onnx`,
+        data: Buffer.concat([Buffer.from('<!DOCTYPE html>'), randomBytes(200_000)]),
+      },
+      { path: `${MODEL_SPECS.e621.repo}/tags-selected.csv`, data: csv },
+    ]);
+    try {
+      const modelsDir = join(root, 'portal-models');
+      const env = { MODELS_DIR: modelsDir, HF_BASE_URL: portal.url, PATH: process.env.PATH ?? '' };
+      const wd = await kiln(['models', 'download', '--only', 'wd'], env);
+      expect(wd.exitCode).toBe(1);
+      expect(wd.stderr).toContain(
+        `kiln: ${portal.url}/${WD_MODEL.replace('/model.onnx', '')}/resolve/main/model.onnx answered a text/html page, not the file; nothing was installed.`,
+      );
+      expect(wd.stdout).not.toContain('ready');
+      const e621 = await kiln(['models', 'download', '--only', 'e621'], env);
+      expect(e621.exitCode).toBe(1);
+      expect(e621.stderr).toMatch(
+        /model\.onnx: got a 200015-byte HTML page instead of the file; nothing was installed/,
+      );
+      const list = await kiln(['models', 'list'], env);
+      expect(list.stdout).toMatch(/wd\s+missing/);
+      expect(list.stdout).toMatch(/e621\s+missing/);
+    } finally {
+      await portal.close();
+    }
+  });
 });

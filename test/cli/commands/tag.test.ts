@@ -1,7 +1,8 @@
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTagDirectory } from '../../../src/cli/commands/tag.ts';
 import { generateTinyTagger, paintTagsImage } from '../../fakes/tagger/index.ts';
@@ -90,5 +91,42 @@ describe('kiln tag DIR', () => {
       ) as string,
     });
     expect(await caption(dir, 'a.txt')).toBe('krystal, long hair, hat');
+  });
+
+  it('skips and names each bad entry (corrupt image, symlink loop, non-UTF-8 name or caption) and tags the rest', async () => {
+    const dir = await folder('bad-entries');
+    await writeFile(join(dir, 'corrupt.png'), 'not an image at all');
+    await symlink('loop.png', join(dir, 'loop.png'));
+    await writeFile(Buffer.from(join(dir, 'caf\xe9.png'), 'latin1'), await paintTagsImage('wd', ['hat']));
+    const latin1Caption = Buffer.from('krystal, caf\xe9\n', 'latin1');
+    await writeFile(join(dir, 'latin.png'), await paintTagsImage('wd', ['hat']));
+    await writeFile(join(dir, 'latin.txt'), latin1Caption);
+    // A 600×20000 strip is tagged like any other image (resized before padding).
+    await writeFile(
+      join(dir, 'strip.png'),
+      await sharp({ create: { width: 600, height: 20_000, channels: 3, background: '#fff' } })
+        .png()
+        .toBuffer(),
+    );
+    const result = await kiln(['tag', dir, '--only', 'wd'], { MODELS_DIR: modelsDir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      `kiln: skipped ${join(dir, 'corrupt.png')}: Cannot read ${join(dir, 'corrupt.png')} as an image`,
+    );
+    expect(result.stderr).toContain(
+      `kiln: skipped ${join(dir, 'loop.png')}: it is a symbolic link that loops back on itself`,
+    );
+    expect(result.stderr).toContain(
+      `kiln: skipped ${join(dir, 'caf\\xe9.png')}: its name is not valid UTF-8; rename it to include it`,
+    );
+    expect(result.stderr).toContain(
+      `kiln: skipped ${join(dir, 'latin.png')}: its caption ${join(dir, 'latin.txt')} is not valid UTF-8; it was left as it is`,
+    );
+    expect(result.stderr).not.toContain('Input file is missing');
+    expect(result.stdout).toContain(
+      'kiln: tagged 3 images; 2 captions updated with 4 new tags; 4 skipped (see above)',
+    );
+    expect(await readFile(join(dir, 'latin.txt'))).toEqual(latin1Caption);
+    expect(await caption(dir, 'a.txt')).toBe('krystal, long hair, hat, red eyes, smile');
   });
 });

@@ -17,6 +17,8 @@ export interface FakeHfFile {
   path: string;
   data: Buffer;
   lfs?: boolean;
+  /** Served content type (default application/octet-stream), e.g. text/html for a portal page. */
+  contentType?: string;
 }
 
 export interface FakeHfFaults {
@@ -80,7 +82,7 @@ export async function startFakeHf(files: readonly FakeHfFile[], faults: FakeHfFa
     }
     const body = file.data.subarray(start, end + 1);
     response.writeHead(status, {
-      'content-type': 'application/octet-stream',
+      'content-type': file.contentType ?? 'application/octet-stream',
       'content-length': String(body.length),
       'accept-ranges': 'bytes',
       ...(status === 206 ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}),
