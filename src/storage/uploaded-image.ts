@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import { request } from 'undici';
+import { Agent, interceptors, request } from 'undici';
 import { UserError } from '../core/errors.ts';
 
 /** A replacement may be large (edited originals), but not absurd. */
@@ -8,6 +8,11 @@ export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
 /** Same pixel ceiling as the fetch pipeline: anything bigger is treated as a decompression bomb. */
 export const MAX_UPLOAD_PIXELS = 150_000_000;
 const FORMATS = new Set(['png', 'jpeg', 'webp']);
+/**
+ * Discord's CDN may redirect once or twice. A dispatcher of our own follows them: the process-wide one may be
+ * Node's bundled undici, which no longer takes a per-request redirect option.
+ */
+const uploads = new Agent().compose(interceptors.redirect({ maxRedirections: 2 }));
 
 export interface CheckedImage {
   data: Buffer;
@@ -28,11 +33,7 @@ export async function fetchUploadedImage(
       `\`${declared.name}\` is ${(declared.size / 1048576).toFixed(1)} MiB; replacements can be at most ${MAX_UPLOAD_BYTES / 1048576} MiB.`,
     );
   }
-  const response = await request(url, {
-    maxRedirections: 2,
-    headersTimeout: 15_000,
-    bodyTimeout: 30_000,
-  } as never);
+  const response = await request(url, { dispatcher: uploads, headersTimeout: 15_000, bodyTimeout: 30_000 });
   if (response.statusCode !== 200) {
     await response.body.dump();
     throw new UserError(
