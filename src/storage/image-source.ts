@@ -21,7 +21,8 @@ export async function imageInput(
   } catch {
     throw new UserError(
       'invalid-image',
-      `The image of post ${image.postId} is not in this machine's data folder (${path}); run \`/lora fetch\` again to restore it.`,
+      // No path: this reaches Discord, and a server's folders are nobody's business there.
+      `The image of post ${image.postId} is not in this machine's image cache; run \`/lora fetch\` again to restore it.`,
     );
   }
   return path;

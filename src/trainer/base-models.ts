@@ -155,7 +155,7 @@ export async function loadBaseModels(path: string): Promise<BaseModel[]> {
   const models = parsed.data;
   if (models.length === 0) throw new BaseModelListError(`The base-model list ${path} has no models.`);
   const problems = models.flatMap((model, index) =>
-    entryProblems(model).map((problem) => `${index} (${JSON.stringify(model.name)}): ${problem}`),
+    entryProblems(model).map((problem) => `model ${index + 1} (${model.name}): ${problem}`),
   );
   if (problems.length > 0) {
     throw new BaseModelListError(`The base-model list ${path} is not valid: ${problems.join('; ')}`);

@@ -43,7 +43,8 @@ describe('Finalize is all or nothing', () => {
     const file = join(h.dataDir, 'images', 'test', `${images[1]!.postId.toString(16).padStart(32, '0')}.png`);
     await rename(file, `${file}.away`);
     const refused = await press(h, alice, board(), `board@1:${projectId}:finalize:0`);
-    expect(refused).toContain(`The image of post ${images[1]!.postId} is not in this machine's data folder`);
+    expect(refused).toContain(`The image of post ${images[1]!.postId} is not in this machine's image cache`);
+    expect(refused).not.toContain(h.dataDir);
     expect((await getProject(h.database.db, projectId))!.datasetFrozenAt).toBeNull();
     expect(await h.jobs.inspect('autotag', autotagJobId(projectId))).toBeNull();
 

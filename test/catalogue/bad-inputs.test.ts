@@ -539,7 +539,7 @@ const cli: CliCase[] = [
     args: () => ['plan', p('good'), '--base-model', 'x'],
     env: () => ({ BASE_MODELS_FILE: p('styles.json') }),
     line: () =>
-      `kiln: BASE_MODELS_FILE: The base-model list ${p('styles.json')} is not valid: model 1 (mix): family is missing; model 1 (mix): tagStyle must be anime or e621`,
+      `kiln: BASE_MODELS_FILE: The base-model list ${p('styles.json')} is not valid: model 1 (mix): tagStyle must be anime or e621`,
     exitCode: 1,
   },
   {

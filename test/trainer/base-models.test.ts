@@ -188,27 +188,36 @@ describe('base models of today: kind, prediction, prompt prefix', () => {
   it.each([
     [
       { name: 'Pony XL', file: '/p', family: 'sdxl', tagStyle: 'e621', clipSkip: 2 },
-      '0 ("Pony XL"): clipSkip 2 has no effect on SDXL: sd-scripts ignores it there, and SDXL already reads the text encoders\' penultimate layer (what Pony\'s "clip skip 2" means); remove clipSkip',
+      'model 1 (Pony XL): clipSkip 2 has no effect on SDXL: sd-scripts ignores it there, and SDXL already reads the text encoders\' penultimate layer (what Pony\'s "clip skip 2" means); remove clipSkip',
     ],
-    [{ name: 'pony', file: '/p', kind: 'pony', clipSkip: 2 }, '0 ("pony"): clipSkip 2 has no effect on SDXL'],
+    [
+      { name: 'pony', file: '/p', kind: 'pony', clipSkip: 2 },
+      'model 1 (pony): clipSkip 2 has no effect on SDXL',
+    ],
     [
       { name: 'xl', file: '/x', family: 'sdxl', tagStyle: 'e621', v2: true },
-      '0 ("xl"): v2 is for SD 2.x models, which Kiln does not train (and sdxl_train_network.py refuses it); remove v2',
+      'model 1 (xl): v2 is for SD 2.x models, which Kiln does not train (and sdxl_train_network.py refuses it); remove v2',
     ],
     [
       { name: 'ill', file: '/i', kind: 'illustrious', family: 'sd1' },
-      '0 ("ill"): kind illustrious is an SDXL model, but family is sd1; remove family or set it to sdxl',
+      'model 1 (ill): kind illustrious is an SDXL model, but family is sd1; remove family or set it to sdxl',
     ],
     [
       { name: 'x', file: '/x', tagStyle: 'e621' },
-      '0 ("x"): family is required (sd1 or sdxl) unless kind is given',
+      'model 1 (x): family is required (sd1 or sdxl) unless kind is given',
     ],
     [
       { name: 'x', file: '/x', family: 'sd1' },
-      '0 ("x"): tagStyle is required (anime or e621) unless kind is given',
+      'model 1 (x): tagStyle is required (anime or e621) unless kind is given',
     ],
-    [{ name: 'x', file: '/x', kind: 'noobai', prediction: 'vpred' }, '0.prediction'],
-    [{ name: 'x', file: '/x', kind: 'animagine' }, '0.kind'],
+    [
+      { name: 'x', file: '/x', kind: 'noobai', prediction: 'vpred' },
+      'model 1 (x): prediction must be epsilon or v',
+    ],
+    [
+      { name: 'x', file: '/x', kind: 'animagine' },
+      'model 1 (x): kind must be one of illustrious, noobai, pony',
+    ],
     [{ name: 'x', file: '/x', kind: 'pony', promptprefix: 'score_9' }, 'promptprefix'],
   ])('refuses %j', async (model, message) => {
     const path = join(tmp.dir, 'refused.json');

@@ -175,7 +175,7 @@ describe('captions and sample prompts per base model', () => {
     ]);
     expect(promptFile(MODELS.noobaiEps)).toEqual([
       'masterpiece, best quality, newest, absurdres, highres, krystal --w 1024 --h 1024 --d 1000 --l 7 --s 28',
-      'masterpiece, best quality, newest, absurdres, highres, krystal, sitting, side_view, outside --w 1024 --h 1024 --d 1001 --l 7 --s 28',
+      'masterpiece, best quality, newest, absurdres, highres, krystal, sitting, side view, outside --w 1024 --h 1024 --d 1001 --l 7 --s 28',
     ]);
   });
 
