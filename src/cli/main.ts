@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadDotEnv } from '../config/env.ts';
 import { isUserError } from '../core/errors.ts';
 import { registerDeployCommands, registerInviteUrl } from './commands/deploy-commands.ts';
+import { registerDoctor } from './commands/doctor.ts';
 import { registerFetch } from './commands/fetch.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerModels } from './commands/models.ts';
@@ -22,6 +23,7 @@ const registrations: Array<(program: Command) => void> = [
   registerTrainingCommands,
   registerModels,
   registerTag,
+  registerDoctor,
 ];
 
 export function buildProgram(): Command {

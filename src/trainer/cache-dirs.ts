@@ -18,9 +18,7 @@ export function huggingFaceHome(dataDir: string): string {
 export function tokenizerFolder(dataDir: string, family: 'sd1' | 'sdxl'): string[] {
   const root = tokenizerCacheDir(dataDir);
   const sd1 = join(root, 'openai_clip-vit-large-patch14');
-  return family === 'sdxl'
-    ? [sd1, join(root, 'laion_CLIP-ViT-bigG-14-laion2B-39B-b160k')]
-    : [sd1];
+  return family === 'sdxl' ? [sd1, join(root, 'laion_CLIP-ViT-bigG-14-laion2B-39B-b160k')] : [sd1];
 }
 
 /** Environment for the training process: Hugging Face's cache under DATA_DIR too. */

@@ -413,7 +413,8 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
     releaseStdout(false);
   };
   const sameLoss = (a: number | null | undefined, b: number | null | undefined): boolean =>
-    a === b || (a !== null && b !== null && a !== undefined && b !== undefined && Number.isNaN(a) && Number.isNaN(b));
+    a === b ||
+    (a !== null && b !== null && a !== undefined && b !== undefined && Number.isNaN(a) && Number.isNaN(b));
   const onRedraw = (progress: ParsedProgress): void => {
     if (unsettled !== null && unsettled.step !== progress.step) settle(unsettled);
     unsettled = null;
@@ -422,7 +423,9 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
     const stale =
       progress.avrLoss === null
         ? progress.step > 0
-        : !again && lossByStep.has(progress.step - 1) && sameLoss(lossByStep.get(progress.step - 1), progress.avrLoss);
+        : !again &&
+          lossByStep.has(progress.step - 1) &&
+          sameLoss(lossByStep.get(progress.step - 1), progress.avrLoss);
     if (stale) unsettled = progress;
     else if (!settledSteps.has(progress.step) || !sameLoss(lossByStep.get(progress.step), progress.avrLoss)) {
       settle(progress);
