@@ -130,8 +130,8 @@ export interface RunTrainingOptions {
  */
 const STEPS_BAR =
   /^steps:\s+(\d+)%\|.*?\|\s*(\d+)\/(\d+)\s*\[([^<]*)<([^,]*),\s*([^,\]]+)(?:,.*?avr_loss=([^\],\s]+))?/;
-/** Any other tqdm bar ("validation steps: 50%|…| 1/2 […]"): a redraw, not a log line. */
-const OTHER_BAR = /^[\w ]+:\s+\d+%\|.*\|\s*\d+\/\d+\s*\[[^\]]*\]\s*$/;
+/** Any other tqdm bar ("validation steps: 50%|…| 1/8 […]", the sampler's "  4%|…| 1/28 […]"): not a log line. */
+const OTHER_BAR = /^(?:[\w ]+:)?\s*\d+%\|[^|]*\|\s*\d+\/\d+\s*\[[^\]]*\]/;
 const EPOCH_HEADER = /^\s*epoch (\d+)\/(\d+)\s*$/;
 const SAVING = /saving checkpoint: (.+?)\s*$/;
 
@@ -447,7 +447,13 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
       if (rest.trim() !== '') handleLine(stream, rest);
       return;
     }
-    if (OTHER_BAR.test(line)) return;
+    const otherBar = OTHER_BAR.exec(line);
+    if (otherBar) {
+      // As on the steps bar, a log line may follow the bar's closing bracket.
+      const rest = line.slice(otherBar[0].length);
+      if (rest.trim() !== '') handleLine(stream, rest);
+      return;
+    }
     if (line.trim() === '') return;
     logTail.push(line);
     if (logTail.length > 40) logTail.shift();
@@ -538,7 +544,10 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
 
   const reader = (stream: 'stdout' | 'stderr') => {
     let buffer = '';
-    const take = (line: string): void => {
+    const take = (raw: string): void => {
+      // tqdm moves the cursor between nested bars (sampling, validation): ESC[A and the like carry no text.
+      // eslint-disable-next-line no-control-regex
+      const line = raw.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
       if (stream === 'stdout') onStdoutLine(line);
       else handleLine(stream, line);
     };
