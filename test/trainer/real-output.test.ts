@@ -76,7 +76,7 @@ describe.each(['', 'stdout', 'stderr'] as const)('a real sd-scripts run replayed
       [1, 4, asNumber(printed.get(4) ?? '?')],
       [2, 8, asNumber(printed.get(8) ?? '?')],
     ]);
-    expect(result.status).toBe('succeeded');
+    expect(result).toMatchObject({ status: 'succeeded' });
     if (result.status === 'succeeded') {
       expect(result.epochs).toEqual([
         { epoch: 1, averageLoss: asNumber(printed.get(4) ?? '?') },

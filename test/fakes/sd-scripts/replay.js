@@ -23,7 +23,7 @@ const held = [];
 let previous = null;
 for (const chunk of chunks) {
   const data = chunk.data.replaceAll('{OUTPUT_DIR}', outputDir);
-  for (const match of data.matchAll(/saving checkpoint: (.+?)\s*\n/g)) {
+  for (const match of data.matchAll(/saving checkpoint: (\S+)/g)) {
     mkdirSync(dirname(match[1]), { recursive: true });
     writeFileSync(match[1], 'replayed checkpoint');
   }
