@@ -52,6 +52,7 @@ import {
   loadBaseModels,
 } from '../../trainer/base-models.ts';
 import { buildTrainerConfig, writeTrainerConfig, type TrainerConfig } from '../../trainer/config.ts';
+import { tokenizerCacheDir, trainerCacheEnv } from '../../trainer/cache-dirs.ts';
 import { DEFAULT_LAUNCHER, runTraining, type TrainerEvent, type TrainingResult } from '../../trainer/run.ts';
 import {
   checkMetadata,
@@ -562,6 +563,8 @@ class TrainingSession {
       outputDir,
       outputName,
       characterName: project.characterName,
+      // sd-scripts' tokenizer kept under DATA_DIR: only a box's first training needs Hugging Face.
+      tokenizerCacheDir: tokenizerCacheDir(deps.dataDir),
       ...(prompts.length > 0
         ? { samplePrompts: prompts, samplePromptsPath: join(runDir, 'sample_prompts.txt') }
         : {}),
@@ -582,7 +585,7 @@ class TrainingSession {
         outputDir,
         outputName,
         launcher: deps.launcher ?? DEFAULT_LAUNCHER,
-        env: deps.trainerEnv?.() ?? {},
+        env: { ...trainerCacheEnv(deps.dataDir), ...deps.trainerEnv?.() },
         signal: this.controller.signal,
         logFile: join(runDir, 'train.log'),
         ...(deps.cancelGraceMs === undefined ? {} : { cancelGraceMs: deps.cancelGraceMs }),
