@@ -101,6 +101,8 @@ export interface TrainJobDeps {
   workerName: string;
   /** Extra environment for sd-scripts, read at each run. */
   trainerEnv?: () => Readonly<Record<string, string>>;
+  /** TRAIN_DEVICE: on `cpu` (allowed by kiln doctor) sd-scripts trains in fp32. */
+  trainDevice?: 'cuda' | 'cpu';
   /** Status edits at most this often (default 10 s). */
   statusIntervalMs?: number;
   /** How often the run row is read for a cancel request (default 1 s). */
@@ -181,6 +183,7 @@ export function trainDepsFromEnv(deps: {
     links,
     workerName: hostname(),
     epochSamples: config.TRAIN_EPOCH_SAMPLES !== 'off',
+    trainDevice: config.TRAIN_DEVICE,
     taggers: deps.taggers ?? sharedTaggerPool(resolve(MODELS_DIR), deps.log.child({ role: 'train' })),
   };
 }
@@ -565,6 +568,7 @@ class TrainingSession {
       characterName: project.characterName,
       // sd-scripts' tokenizer kept under DATA_DIR: only a box's first training needs Hugging Face.
       tokenizerCacheDir: tokenizerCacheDir(deps.dataDir),
+      ...(deps.trainDevice === 'cpu' ? { mixedPrecision: 'no' as const } : {}),
       ...(prompts.length > 0
         ? { samplePrompts: prompts, samplePromptsPath: join(runDir, 'sample_prompts.txt') }
         : {}),
