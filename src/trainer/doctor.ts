@@ -307,6 +307,22 @@ export async function checkBaseModel(model: BaseModel): Promise<DoctorCheck> {
   return ok(name, `${model.file} (${declared})`);
 }
 
+/**
+ * For a training about to start: a refusal when the checkpoint is readable and plainly of another family than
+ * declared (an SDXL file listed as SD 1.x would crash sd-scripts with a traceback). Files it cannot read are left
+ * to `kiln doctor` and sd-scripts.
+ */
+export async function familyMismatch(model: BaseModel): Promise<string | null> {
+  let found: CheckpointFamily | { error: string };
+  try {
+    found = await familyOf(model.file);
+  } catch {
+    return null;
+  }
+  if (typeof found === 'object' || found === 'unknown' || found === model.family) return null;
+  return `Base model "${model.name}" is ${FAMILY_NAMES[found]} but is listed as ${FAMILY_NAMES[model.family as CheckpointFamily]} on this worker, so it cannot be trained as planned; the operator must fix its family in BASE_MODELS_FILE (kiln doctor shows it).`;
+}
+
 export async function checkBaseModels(
   listFile: string | undefined,
 ): Promise<{ checks: DoctorCheck[]; models: BaseModel[] }> {

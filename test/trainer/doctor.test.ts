@@ -10,6 +10,7 @@ import {
   checkPython,
   checkSdScripts,
   checkTokenizerCache,
+  familyMismatch,
   runDoctor,
   type DoctorOptions,
 } from '../../src/trainer/doctor.ts';
@@ -253,6 +254,24 @@ describe('base models', () => {
       status: 'fail',
       detail: `${join(tmp.dir, 'gone.safetensors')} does not exist`,
     });
+  });
+
+  it('refuses a training whose checkpoint is plainly of another family, leaving unreadable files to doctor', async () => {
+    const sdxl = await checkpoint(join(tmp.dir, 'mismatch-sdxl.safetensors'), SDXL_KEYS);
+    const weights = join(tmp.dir, 'weights.safetensors');
+    await writeFile(weights, 'weights');
+    const model = (file: string, family: 'sd1' | 'sdxl') => ({
+      name: 'pony',
+      file,
+      family,
+      tagStyle: 'e621' as const,
+    });
+    expect(await familyMismatch(model(sdxl, 'sd1'))).toBe(
+      'Base model "pony" is SDXL but is listed as SD 1.x on this worker, so it cannot be trained as planned; the operator must fix its family in BASE_MODELS_FILE (kiln doctor shows it).',
+    );
+    expect(await familyMismatch(model(sdxl, 'sdxl'))).toBeNull();
+    expect(await familyMismatch(model(weights, 'sd1'))).toBeNull();
+    expect(await familyMismatch(model(join(tmp.dir, 'absent.safetensors'), 'sd1'))).toBeNull();
   });
 
   it('fails when BASE_MODELS_FILE is unset or unreadable, one line each', async () => {

@@ -53,6 +53,7 @@ import {
 } from '../../trainer/base-models.ts';
 import { buildTrainerConfig, writeTrainerConfig, type TrainerConfig } from '../../trainer/config.ts';
 import { tokenizerCacheDir, trainerCacheEnv } from '../../trainer/cache-dirs.ts';
+import { familyMismatch } from '../../trainer/doctor.ts';
 import { DEFAULT_LAUNCHER, runTraining, type TrainerEvent, type TrainingResult } from '../../trainer/run.ts';
 import {
   checkMetadata,
@@ -500,6 +501,8 @@ class TrainingSession {
     assertFolderSafeMainTag(project.mainTag);
     const baseModel = findBaseModel(await deps.baseModels(), run.baseModelName);
     await assertBaseModelFile(baseModel);
+    const mismatch = await familyMismatch(baseModel);
+    if (mismatch !== null) throw new UserError('invalid-model', mismatch);
     const dataset = await loadTrainingDataset(db, project);
     const settings = {
       preset: run.preset,
