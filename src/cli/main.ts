@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadDotEnv } from '../config/env.ts';
 import { isUserError } from '../core/errors.ts';
 import { registerDeployCommands, registerInviteUrl } from './commands/deploy-commands.ts';
+import { registerDoctor } from './commands/doctor.ts';
 import { registerFetch } from './commands/fetch.ts';
 import { registerHealthcheck } from './commands/healthcheck.ts';
 import { registerMigrate } from './commands/migrate.ts';
@@ -24,6 +25,7 @@ const registrations: Array<(program: Command) => void> = [
   registerModels,
   registerTag,
   registerHealthcheck,
+  registerDoctor,
 ];
 
 /** `output`: where commander writes its own messages (tests capture them). */

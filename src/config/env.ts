@@ -119,6 +119,8 @@ const sections = {
     GPU_MEMORY_GB: numberVariable({ min: 1, max: 1024 }).optional(),
     /** Sample every epoch for the likeness check and the epoch vote (`off`: the vote offers the files alone). */
     TRAIN_EPOCH_SAMPLES: z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'),
+    /** `cpu` allows training without CUDA (tests, a CPU-only box: very slow) and trains in fp32. */
+    TRAIN_DEVICE: z.enum(['cuda', 'cpu'], { error: 'must be cuda or cpu' }).default('cuda'),
     /**
      * The command that starts a training script, before the script name: a JSON array of strings, or words split
      * on whitespace. Default `accelerate launch --num_cpu_threads_per_process 1`.

@@ -30,7 +30,7 @@ export interface DatasetToml {
   }>;
 }
 
-export type MixedPrecision = 'fp16' | 'bf16';
+export type MixedPrecision = 'fp16' | 'bf16' | 'no';
 
 export interface TrainerConfigInput {
   plan: TrainingPlan;
@@ -50,6 +50,8 @@ export interface TrainerConfigInput {
   /** fp16 works on every CUDA GPU; bf16 is steadier against NaN on RTX 30xx/40xx, A100, H100. */
   mixedPrecision?: MixedPrecision;
   characterName?: string;
+  /** sd-scripts' --tokenizer_cache_dir: the CLIP tokenizer is read from here (and saved on first use). */
+  tokenizerCacheDir?: string;
 }
 
 export interface TrainerConfig {
@@ -122,6 +124,7 @@ export function buildTrainerConfig(input: TrainerConfigInput): TrainerConfig {
     metadata_trigger_phrase: input.mainTag,
   };
   if (input.characterName) config.metadata_title = input.characterName;
+  if (input.tokenizerCacheDir) config.tokenizer_cache_dir = input.tokenizerCacheDir;
   if (plan.conv.value) {
     config.network_args = [`conv_dim=${plan.conv.value.dim}`, `conv_alpha=${plan.conv.value.alpha}`];
   }

@@ -11,6 +11,15 @@ import { join } from 'node:path';
 export type OptionKind = 'flag' | 'str' | 'path' | 'int' | 'float' | 'int_or_float';
 export type TrainingScript = 'train_network.py' | 'sdxl_train_network.py';
 
+/** `both`: train_network.py and sdxl_train_network.py; otherwise the one script that accepts the option. */
+export type AppliesTo = 'both' | 'sd1' | 'sdxl' | 'flux';
+const APPLIES_TO: ReadonlySet<string> = new Set<AppliesTo>(['both', 'sd1', 'sdxl', 'flux']);
+const ONLY_SCRIPT: Record<Exclude<AppliesTo, 'both'>, string> = {
+  sd1: 'train_network.py',
+  sdxl: 'sdxl_train_network.py',
+  flux: 'flux_train_network.py',
+};
+
 export interface OptionSpec {
   /** Without the leading `--`. */
   name: string;
@@ -20,7 +29,8 @@ export interface OptionSpec {
   /** Allowed values as argparse prints them; `None` is the Python default, not a value one can pass. */
   choices: string[] | null;
   default: string;
-  appliesTo: 'both' | 'sdxl';
+  /** Which parser accepts it: both SD scripts, or one script only. */
+  appliesTo: AppliesTo;
 }
 
 export type DatasetValueKind =
@@ -63,7 +73,7 @@ export function parseOptionsTsv(text: string): Map<string, OptionSpec> {
     const kind = KINDS[base];
     if (!kind) throw new Error(`options.tsv: unknown type ${JSON.stringify(type)} for ${option}`);
     const choices = /choices=(\S+)/.exec(type)?.[1]?.split('|') ?? null;
-    if (appliesTo !== 'both' && appliesTo !== 'sdxl') {
+    if (!APPLIES_TO.has(appliesTo)) {
       throw new Error(`options.tsv: unknown applies_to ${JSON.stringify(appliesTo)} for ${option}`);
     }
     options.set(option.slice(2), {
@@ -72,7 +82,7 @@ export function parseOptionsTsv(text: string): Map<string, OptionSpec> {
       list: type.includes('nargs=*'),
       choices,
       default: defaultValue ?? '',
-      appliesTo,
+      appliesTo: appliesTo as AppliesTo,
     });
   }
   return options;
@@ -182,8 +192,8 @@ export function validateConfigToml(
       problems.push(`${key}: not an option of ${script} (sd-scripts would silently ignore it)`);
       continue;
     }
-    if (spec.appliesTo === 'sdxl' && script !== 'sdxl_train_network.py') {
-      problems.push(`${key}: only sdxl_train_network.py accepts it`);
+    if (spec.appliesTo !== 'both' && ONLY_SCRIPT[spec.appliesTo] !== script) {
+      problems.push(`${key}: only ${ONLY_SCRIPT[spec.appliesTo]} accepts it`);
       continue;
     }
     if (spec.list) {

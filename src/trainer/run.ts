@@ -124,9 +124,14 @@ export interface RunTrainingOptions {
   keepFilesOnFailure?: boolean;
 }
 
-/** The tqdm "steps" bar, as the reference gives it: percent, n/total, elapsed<remaining, rate, avr_loss. */
+/**
+ * The tqdm "steps" bar: percent, n/total, elapsed<remaining, rate, avr_loss. Anchored at the start of the redraw, so
+ * the "validation steps" and "epoch validation steps" bars sd-scripts draws with a validation split do not match.
+ */
 const STEPS_BAR =
-  /steps:\s+(\d+)%\|.*?\|\s*(\d+)\/(\d+)\s*\[([^<]*)<([^,]*),\s*([^,\]]+)(?:,.*?avr_loss=([^\],\s]+))?/;
+  /^steps:\s+(\d+)%\|.*?\|\s*(\d+)\/(\d+)\s*\[([^<]*)<([^,]*),\s*([^,\]]+)(?:,.*?avr_loss=([^\],\s]+))?/;
+/** Any other tqdm bar ("validation steps: 50%|…| 1/8 […]", the sampler's "  4%|…| 1/28 […]"): not a log line. */
+const OTHER_BAR = /^(?:[\w ]+:)?\s*\d+%\|[^|]*\|\s*\d+\/\d+\s*\[[^\]]*\]/;
 const EPOCH_HEADER = /^\s*epoch (\d+)\/(\d+)\s*$/;
 const SAVING = /saving checkpoint: (.+?)\s*$/;
 
@@ -153,10 +158,10 @@ function parseLoss(text: string | undefined): number | null {
   return Number.isFinite(number) ? number : null;
 }
 
+type ParsedProgress = Omit<ProgressEvent, 'type' | 'epoch' | 'totalEpochs'>;
+
 /** Parses one tqdm redraw of the "steps" bar; null for anything else (other bars, log lines). */
-export function parseProgressLine(
-  line: string,
-): Omit<ProgressEvent, 'type' | 'epoch' | 'totalEpochs'> | null {
+export function parseProgressLine(line: string): ParsedProgress | null {
   const match = STEPS_BAR.exec(line);
   if (!match) return null;
   const [, percent, step, total, elapsed, remaining, rate, loss] = match;
@@ -385,23 +390,67 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
     }
   };
 
+  /**
+   * sd-scripts redraws the bar twice per step: `progress_bar.update(1)` (still showing the previous step's avr_loss)
+   * and then `set_postfix(avr_loss=…)` (this step's). So a step's loss is settled only by a second redraw of it, by a
+   * redraw whose loss differs from the previous step's (it cannot be the stale one), by a later step's redraw, or by
+   * the end of stderr. Progress events, epoch losses and the NaN stop all use settled steps only.
+   */
+  let unsettled = null as ParsedProgress | null;
+  const settledSteps = new Set<number>();
+  const settle = (progress: ParsedProgress): void => {
+    settledSteps.add(progress.step);
+    lastStep = progress.step;
+    totalSteps = progress.totalSteps;
+    if (progress.avrLoss !== null) lastLoss = progress.avrLoss;
+    lossByStep.set(progress.step, progress.avrLoss);
+    const stepEpoch = epochForStep(progress.step);
+    emit({ type: 'progress', ...progress, epoch: stepEpoch, totalEpochs });
+    if (progress.avrLoss !== null && Number.isNaN(progress.avrLoss) && nanAt === null) {
+      nanAt = `step ${progress.step}/${progress.totalSteps}${stepEpoch !== null ? `, epoch ${stepEpoch}` : ''}`;
+      stop('nan');
+    }
+    releaseStdout(false);
+  };
+  const sameLoss = (a: number | null | undefined, b: number | null | undefined): boolean =>
+    a === b ||
+    (a !== null && b !== null && a !== undefined && b !== undefined && Number.isNaN(a) && Number.isNaN(b));
+  const onRedraw = (progress: ParsedProgress): void => {
+    if (unsettled !== null && unsettled.step !== progress.step) settle(unsettled);
+    unsettled = null;
+    const again = settledSteps.has(progress.step) || lastRedrawStep === progress.step;
+    lastRedrawStep = progress.step;
+    const stale =
+      progress.avrLoss === null
+        ? progress.step > 0
+        : !again &&
+          lossByStep.has(progress.step - 1) &&
+          sameLoss(lossByStep.get(progress.step - 1), progress.avrLoss);
+    if (stale) unsettled = progress;
+    else if (!settledSteps.has(progress.step) || !sameLoss(lossByStep.get(progress.step), progress.avrLoss)) {
+      settle(progress);
+    }
+  };
+  let lastRedrawStep = null as number | null;
+  const settleLast = (): void => {
+    if (unsettled !== null) settle(unsettled);
+    unsettled = null;
+  };
+
   const handleLine = (stream: 'stdout' | 'stderr', line: string): void => {
     const progress = parseProgressLine(line);
     if (progress) {
       // A log line written while the bar is shown lands on the bar's line, after its closing bracket.
       const close = line.indexOf(']', line.indexOf('steps:'));
       const rest = close === -1 ? '' : line.slice(close + 1);
-      lastStep = progress.step;
-      totalSteps = progress.totalSteps;
-      if (progress.avrLoss !== null) lastLoss = progress.avrLoss;
-      lossByStep.set(progress.step, progress.avrLoss);
-      releaseStdout(false);
-      const stepEpoch = epochForStep(progress.step);
-      emit({ type: 'progress', ...progress, epoch: stepEpoch, totalEpochs });
-      if (progress.avrLoss !== null && Number.isNaN(progress.avrLoss) && nanAt === null) {
-        nanAt = `step ${progress.step}/${progress.totalSteps}${stepEpoch !== null ? `, epoch ${stepEpoch}` : ''}`;
-        stop('nan');
-      }
+      onRedraw(progress);
+      if (rest.trim() !== '') handleLine(stream, rest);
+      return;
+    }
+    const otherBar = OTHER_BAR.exec(line);
+    if (otherBar) {
+      // As on the steps bar, a log line may follow the bar's closing bracket.
+      const rest = line.slice(otherBar[0].length);
       if (rest.trim() !== '') handleLine(stream, rest);
       return;
     }
@@ -477,13 +526,13 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
   const onStdoutLine = (line: string): void => {
     if (holdUntilStep === null) {
       const step = lossStepClosedBy(line);
-      if (step !== null && !lossByStep.has(step)) holdUntilStep = step;
+      if (step !== null && !settledSteps.has(step)) holdUntilStep = step;
     }
     if (holdUntilStep !== null) heldStdout.push(line);
     else handleLine('stdout', line);
   };
   const releaseStdout = (force: boolean): void => {
-    if (holdUntilStep === null || (!force && !lossByStep.has(holdUntilStep))) return;
+    if (holdUntilStep === null || (!force && !settledSteps.has(holdUntilStep))) return;
     holdUntilStep = null;
     const lines = heldStdout;
     heldStdout = [];
@@ -495,7 +544,10 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
 
   const reader = (stream: 'stdout' | 'stderr') => {
     let buffer = '';
-    const take = (line: string): void => {
+    const take = (raw: string): void => {
+      // tqdm moves the cursor between nested bars (sampling, validation): ESC[A and the like carry no text.
+      // eslint-disable-next-line no-control-regex
+      const line = raw.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
       if (stream === 'stdout') onStdoutLine(line);
       else handleLine(stream, line);
     };
@@ -530,6 +582,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
 
   const result = await subprocess;
   err.end();
+  settleLast();
   out.end();
   // Nothing more will come on stderr: whatever stdout held back goes through now, in order.
   releaseStdout(true);

@@ -69,6 +69,25 @@ describe('kiln start', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("kiln worker refuses the train role with kiln doctor's lines when the box cannot train", async () => {
+    const result = await kiln(['worker'], {
+      WORKER_ROLES: 'train',
+      DISCORD_TOKEN: 'secret-token-value',
+      SD_SCRIPTS_DIR: 'test/fakes/sd-scripts',
+      SD_SCRIPTS_LAUNCHER: `${process.execPath} ${process.cwd()}/test/fakes/sd-scripts/python.js`,
+      KILN_FAKE_PROBE: JSON.stringify({ cuda: { available: false } }),
+      BASE_MODELS_FILE: 'test/no-such-models.toml',
+      DATA_DIR: 'data-test-doctor',
+    });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain('kiln: This worker refuses the train role (kiln doctor):');
+    expect(result.stderr).toContain('FAIL cuda: torch 2.5.1+cu124 sees no CUDA GPU Fix: ');
+    expect(result.stderr).toContain('set TRAIN_DEVICE=cpu');
+    expect(result.stderr).toContain('FAIL base models: ');
+    expect(result.stderr).not.toContain('ok   ');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('prints help for every command', async () => {
     const result = await kiln(['--help'], {});
     expect(result.exitCode).toBe(0);

@@ -46,7 +46,7 @@ describe('the images', () => {
   it('pins sd-scripts to the commit the option table describes, and torch, torchvision and xformers exactly', async () => {
     const gpu = await read('Dockerfile.gpu');
     const options = await read('test/fixtures/sd-scripts/options.tsv');
-    const described = /commit ([0-9a-f]{40})/.exec(options)?.[1];
+    const described = /\b([0-9a-f]{40})\b/.exec(options)?.[1];
     expect(described).toBeDefined();
     expect(/ARG SD_SCRIPTS_COMMIT=([0-9a-f]{40})/.exec(gpu)?.[1]).toBe(described);
     expect(gpu).not.toMatch(/git clone[^\n]*sd-scripts/);

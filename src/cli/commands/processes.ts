@@ -9,6 +9,9 @@ import { createProcessE621Client } from '../../e621/process-client.ts';
 import { createDiscordPoster } from '../../notify/discord-rest.ts';
 import { createJobHandlers, recoverWorkerState, workerConfigProblems } from '../../worker/handlers.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../worker/runtime.ts';
+import { trainRoleRefusal } from '../../worker/train-readiness.ts';
+import { UserError } from '../../core/errors.ts';
+import type { WorkerRole } from '../../queue/contracts.ts';
 
 type Part = 'bot' | 'worker';
 
@@ -36,6 +39,13 @@ async function runProcesses(parts: readonly Part[]): Promise<void> {
   const wantsBot = parts.includes('bot');
   const wantsWorker = parts.includes('worker');
   validateConfig(parts);
+  // The train role only on a box that can train (kiln doctor); the other roles start regardless.
+  let roles: WorkerRole[] = wantsWorker ? [...readConfig(['worker']).WORKER_ROLES] : [];
+  const refusal = roles.includes('train') ? await trainRoleRefusal(processEnvironment()) : null;
+  if (refusal !== null) {
+    roles = roles.filter((role) => role !== 'train');
+    if (roles.length === 0) throw new UserError('service-unavailable', refusal);
+  }
   const services = await openServices(readConfig(['database', 'redis', 'runtime']));
   const e621Config = readConfig(['e621']);
   // One client for the bot and the worker of this process (one autocomplete cache); its pacing is shared
@@ -50,7 +60,6 @@ async function runProcesses(parts: readonly Part[]): Promise<void> {
   let training: Awaited<ReturnType<typeof openBotTraining>> | null = null;
   try {
     if (wantsWorker) {
-      const roles = readConfig(['worker']).WORKER_ROLES;
       const discord = readConfig([wantsBot ? 'discord' : 'notify']);
       const workerDeps = {
         database: services.database,
@@ -67,6 +76,7 @@ async function runProcesses(parts: readonly Part[]): Promise<void> {
         connection: services.redis,
         log: services.log.child({ process: 'worker' }),
       });
+      if (refusal !== null) services.log.error({ roles }, refusal);
       services.log.info({ roles }, 'worker ready');
     }
     if (wantsBot) {

@@ -6,8 +6,10 @@ import { readConfig } from '../../config/env.ts';
 import { UserError } from '../../core/errors.ts';
 import { buildInfoTxt } from '../../core/info-txt.ts';
 import { safeFolderName } from '../../core/training/folder-name.ts';
-import { formatScientific } from '../../core/training/plan.ts';
+import { bucketResolutions, snapBucketRange } from '../../core/training/buckets.ts';
+import { formatScientific, type TrainingPlan } from '../../core/training/plan.ts';
 import { assertBaseModelFile } from '../../trainer/base-models.ts';
+import { tokenizerCacheDir, trainerCacheEnv } from '../../trainer/cache-dirs.ts';
 import { buildTrainerConfig, writeTrainerConfig } from '../../trainer/config.ts';
 import { commonFirstTag, readDatasetFolder } from '../../trainer/dataset-folder.ts';
 import { materializeRunFolder } from '../../trainer/materialize.ts';
@@ -33,10 +35,38 @@ interface TrainCliOptions extends PlanCliOptions {
   name?: string;
   samplePrompt?: string[];
   seed?: string;
+  resolution?: string;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** `--resolution`: a multiple of 64 (SD 1.x's bucket step) from 64 to 2048. */
+export function parseResolution(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || value < 64 || value > 2048 || value % 64 !== 0) {
+    throw new UserError(
+      'invalid-option',
+      `--resolution must be a multiple of 64 from 64 to 2048, got ${JSON.stringify(text)}.`,
+    );
+  }
+  return value;
+}
+
+/** The plan at another square resolution (tiny test runs): buckets from half to twice it, as the presets do. */
+export function planAtResolution(plan: TrainingPlan, resolution: number): TrainingPlan {
+  const steps = plan.buckets.value.steps;
+  const range = snapBucketRange(Math.max(steps, resolution / 2), resolution * 2, steps);
+  const count = bucketResolutions(resolution, range).length;
+  return {
+    ...plan,
+    resolution: { value: resolution, why: 'set with --resolution' },
+    buckets: {
+      value: { ...range, requestedMin: range.min, requestedMax: range.max, count },
+      why: `half to twice --resolution ${resolution}, in multiples of ${steps}: ${count} buckets`,
+    },
+  };
 }
 
 function timestampForFolder(date: Date): string {
@@ -99,6 +129,7 @@ export function registerTrain(program: Command): void {
     .option('--name <character>', 'character name for info.txt and the model title (default: the main tag)')
     .option('--sample-prompt <prompt>', 'render this prompt at every epoch end (repeatable)', collect)
     .option('--seed <n>', 'training seed (default 1234)')
+    .option('--resolution <px>', 'train at this square resolution instead of the preset (multiple of 64)')
     .action(async (dir: string, options: TrainCliOptions) => {
       const config = readConfig(['trainer', 'runtime']);
       if (!options.baseModel)
@@ -139,7 +170,9 @@ export function registerTrain(program: Command): void {
         prompt,
         seeds: [1000 + index],
       }));
-      const plan = planForFolder(folder, options, baseModel, { sampleImagesPerEpoch: prompts.length });
+      const resolution = options.resolution === undefined ? null : parseResolution(options.resolution);
+      const presetPlan = planForFolder(folder, options, baseModel, { sampleImagesPerEpoch: prompts.length });
+      const plan = resolution === null ? presetPlan : planAtResolution(presetPlan, resolution);
       process.stdout.write(formatPlan(plan, folder));
 
       const safeTag = safeFolderName(mainTag);
@@ -168,6 +201,9 @@ export function registerTrain(program: Command): void {
         samplePrompts: prompts,
         characterName: options.name ?? mainTag,
         ...(options.seed === undefined ? {} : { seed: Number(options.seed) }),
+        // A CPU has no fp16 autocast worth using: train in fp32.
+        ...(config.TRAIN_DEVICE === 'cpu' ? { mixedPrecision: 'no' as const } : {}),
+        tokenizerCacheDir: tokenizerCacheDir(config.DATA_DIR),
       });
       const written = await writeTrainerConfig(trainerConfig, runDir);
       process.stdout.write(`\nrun folder: ${runDir}\n`);
@@ -187,6 +223,7 @@ export function registerTrain(program: Command): void {
         outputDir,
         outputName: safeTag,
         launcher: config.SD_SCRIPTS_LAUNCHER ?? DEFAULT_LAUNCHER,
+        env: trainerCacheEnv(config.DATA_DIR),
         signal: controller.signal,
         logFile: join(runDir, 'train.log'),
         onEvent: progressPrinter((line) => process.stdout.write(`${line}\n`)),

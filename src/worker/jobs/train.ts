@@ -53,6 +53,8 @@ import {
   loadBaseModels,
 } from '../../trainer/base-models.ts';
 import { buildTrainerConfig, writeTrainerConfig, type TrainerConfig } from '../../trainer/config.ts';
+import { tokenizerCacheDir, trainerCacheEnv } from '../../trainer/cache-dirs.ts';
+import { familyMismatch } from '../../trainer/doctor.ts';
 import { DEFAULT_LAUNCHER, runTraining, type TrainerEvent, type TrainingResult } from '../../trainer/run.ts';
 import {
   checkMetadata,
@@ -103,6 +105,8 @@ export interface TrainJobDeps {
   workerName: string;
   /** Extra environment for sd-scripts, read at each run. */
   trainerEnv?: () => Readonly<Record<string, string>>;
+  /** TRAIN_DEVICE: on `cpu` (allowed by kiln doctor) sd-scripts trains in fp32. */
+  trainDevice?: 'cuda' | 'cpu';
   /** Status edits at most this often (default 10 s). */
   statusIntervalMs?: number;
   /** How often the run row is read for a cancel request (default 1 s). */
@@ -181,6 +185,7 @@ export function trainDepsFromEnv(deps: {
     links,
     workerName: hostname(),
     epochSamples: config.TRAIN_EPOCH_SAMPLES !== 'off',
+    trainDevice: config.TRAIN_DEVICE,
     taggers: deps.taggers ?? sharedTaggerPool(resolve(MODELS_DIR), deps.log.child({ role: 'train' })),
   };
 }
@@ -520,6 +525,8 @@ class TrainingSession {
     assertFolderSafeMainTag(project.mainTag);
     const baseModel = findBaseModel(await deps.baseModels(), run.baseModelName);
     await assertBaseModelFile(baseModel);
+    const mismatch = await familyMismatch(baseModel);
+    if (mismatch !== null) throw new UserError('invalid-model', mismatch);
     const dataset = await loadTrainingDataset(db, project);
     const settings = {
       preset: run.preset,
@@ -587,6 +594,9 @@ class TrainingSession {
       outputDir,
       outputName,
       characterName: project.characterName,
+      // sd-scripts' tokenizer kept under DATA_DIR: only a box's first training needs Hugging Face.
+      tokenizerCacheDir: tokenizerCacheDir(deps.dataDir),
+      ...(deps.trainDevice === 'cpu' ? { mixedPrecision: 'no' as const } : {}),
       ...(prompts.length > 0
         ? { samplePrompts: prompts, samplePromptsPath: join(runDir, 'sample_prompts.txt') }
         : {}),
@@ -607,7 +617,7 @@ class TrainingSession {
         outputDir,
         outputName,
         launcher: deps.launcher ?? DEFAULT_LAUNCHER,
-        env: deps.trainerEnv?.() ?? {},
+        env: { ...trainerCacheEnv(deps.dataDir), ...deps.trainerEnv?.() },
         signal: this.controller.signal,
         logFile: join(runDir, 'train.log'),
         ...(deps.cancelGraceMs === undefined ? {} : { cancelGraceMs: deps.cancelGraceMs }),

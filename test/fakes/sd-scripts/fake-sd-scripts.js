@@ -299,7 +299,7 @@ function readConfigFile(path, options, sdxl) {
   const values = new Map();
   for (const [key, value] of flat) {
     const spec = options.get(key);
-    if (!spec || (spec.appliesTo === 'sdxl' && !sdxl)) {
+    if (!spec || (spec.appliesTo !== 'both' && spec.appliesTo !== (sdxl ? 'sdxl' : 'sd1'))) {
       err(
         `fake-sd-scripts: note: config key '${key}' is not an option of this script; sd-scripts ignores it silently\n`,
       );
@@ -597,7 +597,11 @@ function tqdmLine(step, total, elapsedSeconds, loss) {
 
 export async function main(script) {
   const sdxl = script === 'sdxl_train_network.py';
-  const options = new Map([...loadOptions()].filter(([, spec]) => spec.appliesTo === 'both' || sdxl));
+  // Each script's parser: the shared options plus its own (flux_train_network.py's are never accepted here).
+  const own = sdxl ? 'sdxl' : 'sd1';
+  const options = new Map(
+    [...loadOptions()].filter(([, spec]) => spec.appliesTo === 'both' || spec.appliesTo === own),
+  );
   const given = parseArgv(script, process.argv.slice(2), options);
   const failMode = process.env.KILN_FAKE_SDS_FAIL ?? '';
   const stepMs = Number(process.env.KILN_FAKE_SDS_STEP_MS ?? 0);
@@ -1080,6 +1084,24 @@ export async function main(script) {
   const saveEvery = arg('save_every_n_epochs') === null ? null : num(arg('save_every_n_epochs'));
   const window = [];
   let step = 0;
+  let shownLoss;
+  // tqdm pads a redraw shorter than the last one with spaces ("avr_loss=2.2] ").
+  let drawnLength = 0;
+  const drawSteps = (line) => {
+    err(line.padEnd(drawnLength));
+    drawnLength = line.length;
+  };
+  const validateEvery = arg('validate_every_n_steps') === null ? null : num(arg('validate_every_n_steps'));
+  // The validation bar, nested under the steps bar: "\n\r" before and ESC[A (cursor up) after each redraw.
+  const validationBar = (desc) => {
+    const total = 4;
+    err(`\n\r${desc}:   0%|          | 0/${total} [00:00<?, ?it/s]\u001b[A`);
+    for (let i = 1; i <= total; i++) {
+      const bar = `${desc}: ${String((i / total) * 100).padStart(3)}%|${'█'.repeat((i * 10) / total).padEnd(10)}| ${i}/${total} [00:0${i}<00:0${total - i},  1.00s/it`;
+      err(`\n\r${bar}, val_avg_loss=0.1, timestep=${200 * (i - 1 || 1)}]\u001b[A`);
+      err(`\n\r${bar}, val_avg_loss=0.1, timestep=${200 * i}]\u001b[A`);
+    }
+  };
   const began = Date.now();
   err(tqdmLine(0, totalSteps, 0));
   for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -1090,7 +1112,13 @@ export async function main(script) {
       window.push(loss);
       if (window.length > stepsPerEpoch) window.shift();
       const average = window.reduce((a, b) => a + b, 0) / window.length;
-      err(tqdmLine(step, totalSteps, (Date.now() - began) / 1000 + step * 0.5, average));
+      // As the real train_network.py: progress_bar.update(1) redraws with the previous step's avr_loss, then
+      // set_postfix(avr_loss=…) redraws with this step's (test/fixtures/sd-scripts/kiln-train-sd1.jsonl).
+      const elapsed = (Date.now() - began) / 1000 + step * 0.5;
+      drawSteps(tqdmLine(step, totalSteps, elapsed, shownLoss));
+      shownLoss = average;
+      drawSteps(tqdmLine(step, totalSteps, elapsed, shownLoss));
+      if (validateEvery !== null && step % validateEvery === 0) validationBar('validation steps');
       if (stepMs > 0) await sleep(stepMs);
       else await new Promise((done) => setImmediate(done));
     }
