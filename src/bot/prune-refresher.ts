@@ -7,8 +7,8 @@ import { galleryMessages } from '../db/schema/index.ts';
 import { eq } from 'drizzle-orm';
 import type { Logger } from '../log.ts';
 import { createCoalescer, type Coalescer } from './coalescer.ts';
-import { boardMessage } from './views/prune-board.ts';
-import { galleryMessage } from './views/prune-gallery.ts';
+import { boardMessage } from '../views/prune-board.ts';
+import { galleryMessage } from '../views/prune-gallery.ts';
 
 /** Live tallies: votes mark messages dirty; each message is re-rendered from Postgres every ~2 s at most. */
 export interface PruneRefresher {

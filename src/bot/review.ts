@@ -2,7 +2,7 @@ import { and, eq, notExists, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { loadImageStates, userVote, type PruneImage } from '../db/repositories/pruning.ts';
 import { projectCandidates, pruneVotes, type ProjectRow } from '../db/schema/index.ts';
-import { reviewDoneMessage, reviewPagerMessage } from './views/review-pager.ts';
+import { reviewDoneMessage, reviewPagerMessage } from '../views/review-pager.ts';
 
 /** How many images this friend has not voted on yet. */
 export async function unvotedCount(db: Db, projectId: number, userId: string): Promise<number> {

@@ -20,7 +20,7 @@ import { findBaseModel } from '../trainer/base-models.ts';
 import { assertFinalized, loadTrainingDataset } from '../training/dataset.ts';
 import { assertFolderSafeMainTag, planForRun } from '../training/plan.ts';
 import { UserError } from '../core/errors.ts';
-import { planCardMessage } from './views/train-plan.ts';
+import { planCardMessage } from '../views/train-plan.ts';
 
 /**
  * The bot's side of training: turning a plan card's settings into the guide's plans (refusing what cannot be

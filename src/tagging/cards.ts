@@ -9,8 +9,8 @@ import {
 } from '../db/repositories/tagging.ts';
 import type { OutfitRow, TagDecisionRow } from '../db/schema/index.ts';
 import type { DiscordPoster } from '../notify/discord-rest.ts';
-import { DECISIONS_PER_CARD, foldCard, outfitCard } from '../bot/views/tag-cards.ts';
-import { asRest, type TaggingView } from '../bot/views/tagging-view.ts';
+import { DECISIONS_PER_CARD, foldCard, outfitCard } from '../views/tag-cards.ts';
+import { asRest, type TaggingView } from '../views/tagging-view.ts';
 import type { ProjectTagging } from './project-tags.ts';
 
 /**

@@ -4,8 +4,8 @@ import { loadCropContext } from '../crop-access.ts';
 import { cropPreviewMessage } from '../crop-preview.ts';
 import { assertNotFrozen } from '../prune-access.ts';
 import type { ModalHandler } from '../handler-types.ts';
-import { CROP_FIELD } from '../views/crop-modal.ts';
-import { cropModalId } from './prune-ids.ts';
+import { CROP_FIELD } from '../../views/crop-modal.ts';
+import { cropModalId } from '../../views/prune-ids.ts';
 
 /** A typed box is checked against the real image, stored unsaved, and previewed before Save. */
 export const cropModalSubmit: ModalHandler<{ cropId: number }> = {

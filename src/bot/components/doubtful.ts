@@ -16,9 +16,15 @@ import {
   doubtfulDoneView,
   doubtfulPagerView,
   imageLabel,
-} from '../views/doubtful-pager.ts';
-import { asReply, type TaggingView } from '../views/tagging-view.ts';
-import { doubtId, doubtModalId, taggingId, type DoubtAction, type TaggingAction } from './tagging-ids.ts';
+} from '../../views/doubtful-pager.ts';
+import { asReply, type TaggingView } from '../../views/tagging-view.ts';
+import {
+  doubtId,
+  doubtModalId,
+  taggingId,
+  type DoubtAction,
+  type TaggingAction,
+} from '../../views/tagging-ids.ts';
 
 /** The tagged image behind a pager button, with its project loaded for the tagging state. */
 async function loadPagerImage(db: Db, imageId: number, guildId: string) {

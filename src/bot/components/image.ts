@@ -5,9 +5,9 @@ import { pruneVotes } from '../../db/schema/index.ts';
 import { assertCanEdit } from '../project-access.ts';
 import { assertNotFrozen, loadImageForComponent } from '../prune-access.ts';
 import type { ComponentHandler } from '../handler-types.ts';
-import { imageDetailMessage } from '../views/image-detail.ts';
-import { cropModal } from '../views/crop-modal.ts';
-import { imageId, type ImageAction } from './prune-ids.ts';
+import { imageDetailMessage } from '../../views/image-detail.ts';
+import { cropModal } from '../../views/crop-modal.ts';
+import { imageId, type ImageAction } from '../../views/prune-ids.ts';
 
 export const imageDetail: ComponentHandler<{ candidateId: number; action: ImageAction }> = {
   codec: imageId,

@@ -8,8 +8,8 @@ import { loadProjectTagging, outfitSuggestionsOf } from '../../tagging/project-t
 import type { ComponentHandler, ModalHandler } from '../handler-types.ts';
 import { assertCanEdit, loadProjectForComponent } from '../project-access.ts';
 import { loadTaggedProject, proposeOutfitFromInput, restPoster } from '../tagging.ts';
-import { outfitOwnerPanel } from '../views/tag-cards.ts';
-import { asReply, asRest } from '../views/tagging-view.ts';
+import { outfitOwnerPanel } from '../../views/tag-cards.ts';
+import { asReply, asRest } from '../../views/tagging-view.ts';
 import {
   outfitModalId,
   outfitOwnerId,
@@ -17,7 +17,7 @@ import {
   outfitVoteId,
   type OutfitCardAction,
   type OwnerOutfitAction,
-} from './tagging-ids.ts';
+} from '../../views/tagging-ids.ts';
 
 async function loadOutfit(db: Db, outfitId: number, guildId: string) {
   const outfit = await getOutfit(db, outfitId);

@@ -2,7 +2,7 @@ import { castVote } from '../../db/repositories/pruning.ts';
 import type { VoteChoice } from '../../core/pruning/votes.ts';
 import type { ComponentHandler } from '../handler-types.ts';
 import { assertNotFrozen, loadImageForComponent } from '../prune-access.ts';
-import { voteId } from './prune-ids.ts';
+import { voteId } from '../../views/prune-ids.ts';
 
 /** A click under an image: acknowledged at once (no loading state), stored, and shown in the next tally edit. */
 export const pruneVote: ComponentHandler<{ candidateId: number; choice: VoteChoice }> = {

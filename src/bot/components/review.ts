@@ -2,7 +2,7 @@ import { castVote, nextUnvotedImage, previousImage } from '../../db/repositories
 import type { ComponentHandler } from '../handler-types.ts';
 import { assertNotFrozen, loadImageForComponent } from '../prune-access.ts';
 import { renderPager } from '../review.ts';
-import { reviewId, type ReviewAction } from './prune-ids.ts';
+import { reviewId, type ReviewAction } from '../../views/prune-ids.ts';
 
 /** Clicks inside a friend's ephemeral pager: vote and move on, skip, or go back. */
 export const reviewPager: ComponentHandler<{ candidateId: number; action: ReviewAction }> = {

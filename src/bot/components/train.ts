@@ -17,8 +17,8 @@ import type { ComponentHandler, HandlerContext, ModalHandler } from '../handler-
 import { assertCanEdit, loadProjectForComponent } from '../project-access.ts';
 import { cancelRuns, computePlans, refreshPlanCard, startPlan, storePlanned } from '../train-plan.ts';
 import { rememberUploadLimitOf } from '../upload-limit.ts';
-import { PLAN_FIELDS, planEditModal, runLine } from '../views/train-plan.ts';
-import { planButtonId, planModalId, runButtonId, type PlanAction } from './train-ids.ts';
+import { PLAN_FIELDS, planEditModal, runLine } from '../../views/train-plan.ts';
+import { planButtonId, planModalId, runButtonId, type PlanAction } from '../../views/train-ids.ts';
 
 async function loadPlan(
   db: Db,

@@ -32,15 +32,15 @@ import { modelPaths, MODEL_SPECS } from '../../tagger/download.ts';
 import type { ProviderChoice } from '../../tagger/model.ts';
 import { createTagger, type TaggedImage, type Tagger } from '../../tagger/tagger.ts';
 import type { TaggerKind } from '../../tagger/tags-file.ts';
-import { imageLabel } from '../../bot/views/doubtful-pager.ts';
+import { imageLabel } from '../../views/doubtful-pager.ts';
 import {
   autotagStatusView,
   cleanupFlagsView,
   coverageView,
   outfitSuggestionsView,
   type AutotagStatus,
-} from '../../bot/views/tagging-reports.ts';
-import { asRest } from '../../bot/views/tagging-view.ts';
+} from '../../views/tagging-reports.ts';
+import { asRest } from '../../views/tagging-view.ts';
 import { postFoldCards } from '../../tagging/cards.ts';
 import { doubtfulList } from '../../tagging/doubtful.ts';
 import { EVIDENCE_FLOOR, knownTags, postEvidence } from '../../tagging/evidence.ts';

@@ -9,7 +9,7 @@ import { scoreTable, type EpochScores } from '../../core/epochs/index.ts';
 import { buildInfoTxt, type InfoTxtInput } from '../../core/info-txt.ts';
 import { checkpointEpoch } from '../../core/training/outputs.ts';
 import { listEpochs, saveEpochScores, setEpochFile } from '../../db/repositories/epochs.ts';
-import { epochVoteCard } from '../../bot/views/epoch-vote.ts';
+import { epochVoteCard } from '../../views/epoch-vote.ts';
 import type { Tagger } from '../../tagger/tagger.ts';
 import type { TaggerKind } from '../../tagger/tags-file.ts';
 import {
@@ -59,7 +59,7 @@ import {
   readSafetensorsHeader,
   sha256File,
 } from '../../trainer/safetensors.ts';
-import { planCardMessage } from '../../bot/views/train-plan.ts';
+import { planCardMessage } from '../../views/train-plan.ts';
 import { assertFinalized, loadTrainingDataset } from '../../training/dataset.ts';
 import { renderLossChart, type LossPoint } from '../../training/loss-chart.ts';
 import { assertFolderSafeMainTag, planForRun } from '../../training/plan.ts';
@@ -71,7 +71,7 @@ import {
   runStatusMessage,
   type RunStatus,
   type RunStatusState,
-} from '../../training/status-view.ts';
+} from '../../views/run-status.ts';
 import type { JobContext, JobHandler } from '../runtime.ts';
 
 /**

@@ -17,8 +17,8 @@ import {
 import { assertNotFrozen } from '../../prune-access.ts';
 import { ensureProjectThread } from '../../project-thread.ts';
 import type { Subcommand } from '../../handler-types.ts';
-import { boardMessage } from '../../views/prune-board.ts';
-import { galleryMessage, IMAGES_PER_GALLERY } from '../../views/prune-gallery.ts';
+import { boardMessage } from '../../../views/prune-board.ts';
+import { galleryMessage, IMAGES_PER_GALLERY } from '../../../views/prune-gallery.ts';
 
 export const prune: Subcommand = {
   name: 'prune',

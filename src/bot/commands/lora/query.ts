@@ -19,7 +19,7 @@ import {
   resolveProject,
   withProjectOption,
 } from '../../project-access.ts';
-import { queryChanges, queryMessage } from '../../views/query.ts';
+import { queryChanges, queryMessage } from '../../../views/query.ts';
 
 /**
  * `/lora query`: shows the project's e621 query and edits it. Every option is optional; with none it only

@@ -5,8 +5,8 @@ import {
   SeparatorBuilder,
   TextDisplayBuilder,
 } from 'discord.js';
-import type { ModelFamily } from '../../core/tags/types.ts';
-import type { DatasetCaption } from '../../tagging/captions.ts';
+import type { ModelFamily } from '../core/tags/types.ts';
+import type { DatasetCaption } from '../tagging/captions.ts';
 import { imageLabel } from './doubtful-pager.ts';
 import { clip, KILN_ORANGE, TEXT_BUDGET, type TaggingView } from './tagging-view.ts';
 

@@ -11,7 +11,7 @@ import {
 } from 'discord.js';
 import { formatDuration } from '../core/training/plan.ts';
 import type { TrainingRunProgress } from '../db/schema/index.ts';
-import { runButtonId } from '../bot/components/train-ids.ts';
+import { runButtonId } from './train-ids.ts';
 
 /**
  * The one status message of a training run (posted and edited by the worker over REST): a progress bar,

@@ -1,5 +1,5 @@
 import { ContainerBuilder, MessageFlags, SeparatorBuilder, TextDisplayBuilder } from 'discord.js';
-import type { ProjectRow } from '../../db/schema/index.ts';
+import type { ProjectRow } from '../db/schema/index.ts';
 import { projectCardMessage } from './project-card.ts';
 
 /** Discord allows 4000 characters of text in a V2 message; the preview leaves room for the card. */

@@ -6,10 +6,10 @@ import {
   SeparatorBuilder,
   TextDisplayBuilder,
 } from 'discord.js';
-import type { ProjectQuery } from '../../core/query/schema.ts';
-import type { PreviewPost, QueryPreview } from '../../e621/preview.ts';
-import { describeReasons } from '../../e621/collect.ts';
-import type { ProjectRow } from '../../db/schema/index.ts';
+import type { ProjectQuery } from '../core/query/schema.ts';
+import type { PreviewPost, QueryPreview } from '../e621/preview.ts';
+import { describeReasons } from '../e621/collect.ts';
+import type { ProjectRow } from '../db/schema/index.ts';
 
 /** Discord's Media Gallery holds at most 10 items; a preview shows a few of each end. */
 export const GALLERY_MAX_ITEMS = 10;

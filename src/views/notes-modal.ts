@@ -3,9 +3,9 @@ import {
   RESEARCH_NOTE_FIELDS,
   RESEARCH_NOTE_MAX_LENGTH,
   type ResearchNotes,
-} from '../../core/project/research-notes.ts';
-import type { ProjectRow } from '../../db/schema/index.ts';
-import { notesModalId } from '../components/card-buttons.ts';
+} from '../core/project/research-notes.ts';
+import type { ProjectRow } from '../db/schema/index.ts';
+import { notesModalId } from './card-ids.ts';
 
 /** The guide's step 1 as a form: five questions, prefilled with what the group wrote so far. */
 export function notesModal(project: ProjectRow): ModalBuilder {

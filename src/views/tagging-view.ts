@@ -1,5 +1,5 @@
 import { AttachmentBuilder, MessageFlags, type ContainerBuilder } from 'discord.js';
-import type { OutgoingMessage } from '../../notify/discord-rest.ts';
+import type { OutgoingMessage } from '../notify/discord-rest.ts';
 
 /**
  * A tagging message, built once and sent either way: by the worker over REST (`asRest`) or by the bot as an

@@ -1,4 +1,4 @@
-import { defineCustomId, oneOf, positiveInt } from '../custom-id.ts';
+import { defineCustomId, oneOf, positiveInt } from './custom-id.ts';
 
 export const CARD_ACTIONS = ['notes', 'info'] as const;
 export type CardAction = (typeof CARD_ACTIONS)[number];

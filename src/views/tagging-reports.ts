@@ -7,12 +7,12 @@ import {
   MediaGalleryItemBuilder,
   TextDisplayBuilder,
 } from 'discord.js';
-import { COVERAGE_RULE, type CoverageReport, type CoverageStatus } from '../../core/tags/coverage.ts';
-import { tagGroup } from '../../core/tags/groups.ts';
-import { captionName } from '../../core/tags/names.ts';
-import type { OutfitSuggestion } from '../../core/tags/outfits.ts';
-import type { TaggerThresholds } from '../../core/tags/types.ts';
-import { outfitSuggestionId, taggingId } from '../components/tagging-ids.ts';
+import { COVERAGE_RULE, type CoverageReport, type CoverageStatus } from '../core/tags/coverage.ts';
+import { tagGroup } from '../core/tags/groups.ts';
+import { captionName } from '../core/tags/names.ts';
+import type { OutfitSuggestion } from '../core/tags/outfits.ts';
+import type { TaggerThresholds } from '../core/tags/types.ts';
+import { outfitSuggestionId, taggingId } from './tagging-ids.ts';
 import {
   clip,
   DONE_GREEN,

@@ -13,11 +13,11 @@ import {
   TextInputBuilder,
   TextInputStyle,
 } from 'discord.js';
-import type { EffectiveTag } from '../../core/tags/dataset.ts';
-import type { DoubtfulTag, DoubtReason } from '../../core/tags/doubtful.ts';
-import { captionName } from '../../core/tags/names.ts';
-import type { TaggedDatasetImage } from '../../tagging/project-tags.ts';
-import { doubtId, doubtModalId } from '../components/tagging-ids.ts';
+import type { EffectiveTag } from '../core/tags/dataset.ts';
+import type { DoubtfulTag, DoubtReason } from '../core/tags/doubtful.ts';
+import { captionName } from '../core/tags/names.ts';
+import type { TaggedDatasetImage } from '../tagging/project-tags.ts';
+import { doubtId, doubtModalId } from './tagging-ids.ts';
 import { clip, KILN_ORANGE, TEXT_BUDGET, type TaggingView } from './tagging-view.ts';
 
 /**

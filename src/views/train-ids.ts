@@ -1,4 +1,4 @@
-import { defineCustomId, oneOf, positiveInt } from '../custom-id.ts';
+import { defineCustomId, oneOf, positiveInt } from './custom-id.ts';
 
 export const PLAN_ACTIONS = ['start', 'edit', 'cancel'] as const;
 export type PlanAction = (typeof PLAN_ACTIONS)[number];

@@ -9,9 +9,9 @@ import {
   SeparatorBuilder,
   TextDisplayBuilder,
 } from 'discord.js';
-import type { Decision, VoteChoice } from '../../core/pruning/votes.ts';
-import type { ImageState } from '../../db/repositories/pruning.ts';
-import { imageId, voteId } from '../components/prune-ids.ts';
+import type { Decision, VoteChoice } from '../core/pruning/votes.ts';
+import type { ImageState } from '../db/repositories/pruning.ts';
+import { imageId, voteId } from './prune-ids.ts';
 
 /**
  * Four images per message: each costs a text line, a one-item gallery and a row of five buttons

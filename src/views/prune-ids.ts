@@ -1,5 +1,5 @@
-import { VOTE_CHOICES, type VoteChoice } from '../../core/pruning/votes.ts';
-import { defineCustomId, oneOf, positiveInt } from '../custom-id.ts';
+import { VOTE_CHOICES, type VoteChoice } from '../core/pruning/votes.ts';
+import { defineCustomId, oneOf, positiveInt } from './custom-id.ts';
 
 /** A vote button under an image in a gallery message. */
 export const voteId = defineCustomId<{ candidateId: number; choice: VoteChoice }>('vote', 1, {

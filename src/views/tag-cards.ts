@@ -6,13 +6,13 @@ import {
   SeparatorBuilder,
   TextDisplayBuilder,
 } from 'discord.js';
-import type { FoldChoice, OutfitChoice } from '../../core/tags/decision-votes.ts';
-import { tagGroup } from '../../core/tags/groups.ts';
-import { captionName } from '../../core/tags/names.ts';
-import type { OutfitMatch } from '../../core/tags/outfits.ts';
-import type { FoldTally, OutfitTally } from '../../db/repositories/tagging.ts';
-import type { OutfitRow, TagDecisionRow } from '../../db/schema/index.ts';
-import { foldOwnerId, foldVoteId, outfitOwnerId, outfitVoteId } from '../components/tagging-ids.ts';
+import type { FoldChoice, OutfitChoice } from '../core/tags/decision-votes.ts';
+import { tagGroup } from '../core/tags/groups.ts';
+import { captionName } from '../core/tags/names.ts';
+import type { OutfitMatch } from '../core/tags/outfits.ts';
+import type { FoldTally, OutfitTally } from '../db/repositories/tagging.ts';
+import type { OutfitRow, TagDecisionRow } from '../db/schema/index.ts';
+import { foldOwnerId, foldVoteId, outfitOwnerId, outfitVoteId } from './tagging-ids.ts';
 import { clip, DONE_GREEN, KILN_ORANGE, percent, type TaggingView } from './tagging-view.ts';
 
 /**

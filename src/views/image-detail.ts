@@ -6,8 +6,8 @@ import {
   MessageFlags,
   TextDisplayBuilder,
 } from 'discord.js';
-import type { ImageState } from '../../db/repositories/pruning.ts';
-import { imageId } from '../components/prune-ids.ts';
+import type { ImageState } from '../db/repositories/pruning.ts';
+import { imageId } from './prune-ids.ts';
 import { imageLine, mediaFor } from './prune-gallery.ts';
 
 /** One image, large, with the owner's override and the crop tools. */

@@ -1,9 +1,9 @@
 import { ContainerBuilder, MessageFlags, SeparatorBuilder, TextDisplayBuilder } from 'discord.js';
-import { RATING_WORDS } from '../../core/query/post.ts';
-import { planQuery, type GroupSearch } from '../../core/query/plan.ts';
-import { DEFAULT_MIN_AREA, queryForMainTag, type ProjectQuery } from '../../core/query/schema.ts';
-import { formatTagGroups } from '../../core/query/tags.ts';
-import type { ProjectRow } from '../../db/schema/index.ts';
+import { RATING_WORDS } from '../core/query/post.ts';
+import { planQuery, type GroupSearch } from '../core/query/plan.ts';
+import { DEFAULT_MIN_AREA, queryForMainTag, type ProjectQuery } from '../core/query/schema.ts';
+import { formatTagGroups } from '../core/query/tags.ts';
+import type { ProjectRow } from '../db/schema/index.ts';
 
 const KILN_ORANGE = 0xe8743b;
 /** A V2 message holds 4000 characters of text in all; the blacklist is the only part that can grow. */

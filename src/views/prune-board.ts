@@ -6,9 +6,9 @@ import {
   MessageFlags,
   TextDisplayBuilder,
 } from 'discord.js';
-import { targetLine, type BoardCounts } from '../../core/pruning/progress.ts';
-import type { ProjectRow } from '../../db/schema/index.ts';
-import { boardId } from '../components/prune-ids.ts';
+import { targetLine, type BoardCounts } from '../core/pruning/progress.ts';
+import type { ProjectRow } from '../db/schema/index.ts';
+import { boardId } from './prune-ids.ts';
 
 /** The guide's pruning checklist (step 3), shown where people decide. */
 export const PRUNING_CHECKLIST =

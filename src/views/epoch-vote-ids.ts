@@ -1,4 +1,4 @@
-import { defineCustomId, positiveInt } from '../custom-id.ts';
+import { defineCustomId, positiveInt } from './custom-id.ts';
 
 /** A button of the epoch vote card: a vote for one epoch, or the owner's "deliver the leading epoch". */
 export type EpochAction = { runId: number; epoch: number } | { runId: number; deliver: true };

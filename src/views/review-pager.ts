@@ -6,9 +6,9 @@ import {
   MessageFlags,
   TextDisplayBuilder,
 } from 'discord.js';
-import type { VoteChoice } from '../../core/pruning/votes.ts';
-import type { ImageState } from '../../db/repositories/pruning.ts';
-import { reviewId } from '../components/prune-ids.ts';
+import type { VoteChoice } from '../core/pruning/votes.ts';
+import type { ImageState } from '../db/repositories/pruning.ts';
+import { reviewId } from './prune-ids.ts';
 import { PRUNING_CHECKLIST } from './prune-board.ts';
 import { CHOICE_LABELS, imageLine, mediaFor } from './prune-gallery.ts';
 

@@ -1,6 +1,6 @@
-import { scoreSummary, type EpochScores } from '../../core/epochs/scores.ts';
-import type { EpochTally } from '../../core/epochs/vote.ts';
-import { epochVoteId } from '../components/epoch-vote-ids.ts';
+import { scoreSummary, type EpochScores } from '../core/epochs/scores.ts';
+import type { EpochTally } from '../core/epochs/vote.ts';
+import { epochVoteId } from './epoch-vote-ids.ts';
 
 /**
  * The epoch vote card posted when a training ends: one line and one button per epoch with its scores; friends vote,

@@ -6,8 +6,8 @@ import {
   SectionBuilder,
   TextDisplayBuilder,
 } from 'discord.js';
-import type { CropRow } from '../../db/schema/index.ts';
-import { cropId } from '../components/prune-ids.ts';
+import type { CropRow } from '../db/schema/index.ts';
+import { cropId } from './prune-ids.ts';
 
 /** A section (text + button) costs three components: twelve crops stay within the 40 of a message. */
 const CROPS_SHOWN = 12;

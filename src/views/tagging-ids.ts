@@ -1,5 +1,5 @@
-import { FOLD_CHOICES, OUTFIT_CHOICES } from '../../core/tags/decision-votes.ts';
-import { defineCustomId, oneOf, positiveInt } from '../custom-id.ts';
+import { FOLD_CHOICES, OUTFIT_CHOICES } from '../core/tags/decision-votes.ts';
+import { defineCustomId, oneOf, positiveInt } from './custom-id.ts';
 
 /**
  * The tagging step's component families. Every id carries only row ids: the proposals, votes, outfits and

@@ -19,10 +19,10 @@ import {
   STRENGTH_MAX,
   type BaseModel,
   type TrainingPlan,
-} from '../../core/training/plan.ts';
-import type { ProjectRow, TrainingPlanRow, TrainingRunRow } from '../../db/schema/index.ts';
-import { MAX_SAMPLE_PROMPTS } from '../../training/plan.ts';
-import { planButtonId, planModalId } from '../components/train-ids.ts';
+} from '../core/training/plan.ts';
+import type { ProjectRow, TrainingPlanRow, TrainingRunRow } from '../db/schema/index.ts';
+import { MAX_SAMPLE_PROMPTS } from '../training/plan.ts';
+import { planButtonId, planModalId } from './train-ids.ts';
 
 /**
  * The `/lora train` plan card: every number of the guide's plan with where it comes from, the runs it started

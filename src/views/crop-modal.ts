@@ -1,6 +1,6 @@
 import { LabelBuilder, ModalBuilder, TextInputBuilder, TextInputStyle } from 'discord.js';
-import type { CropBox } from '../../core/pruning/crops.ts';
-import { cropModalId } from '../components/prune-ids.ts';
+import type { CropBox } from '../core/pruning/crops.ts';
+import { cropModalId } from './prune-ids.ts';
 
 export const CROP_FIELD = 'box';
 

@@ -8,8 +8,8 @@ import {
   MessageFlags,
   TextDisplayBuilder,
 } from 'discord.js';
-import type { ImageState } from '../../db/repositories/pruning.ts';
-import { boardId } from '../components/prune-ids.ts';
+import type { ImageState } from '../db/repositories/pruning.ts';
+import { boardId } from './prune-ids.ts';
 
 /** A Media Gallery holds at most ten items: one page of kept images. */
 export const KEPT_PER_PAGE = 10;

@@ -7,9 +7,9 @@ import {
   SeparatorBuilder,
   TextDisplayBuilder,
 } from 'discord.js';
-import { hasNotes, RESEARCH_NOTE_FIELDS } from '../../core/project/research-notes.ts';
-import type { ProjectRow } from '../../db/schema/index.ts';
-import { cardButtonId } from '../components/card-buttons.ts';
+import { hasNotes, RESEARCH_NOTE_FIELDS } from '../core/project/research-notes.ts';
+import type { ProjectRow } from '../db/schema/index.ts';
+import { cardButtonId } from './card-ids.ts';
 
 const KILN_ORANGE = 0xe8743b;
 
