@@ -22,7 +22,7 @@ import {
   startOrResumeRun,
   upsertPosts,
   upsertSelection,
-} from './fetch-store.ts';
+} from '../../db/repositories/fetch-runs.ts';
 
 /**
  * The fetch job: search e621 with the project's query, store posts, download and resize the top N into

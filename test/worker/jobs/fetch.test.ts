@@ -20,7 +20,7 @@ import { openRedis } from '../../../src/queue/connection.ts';
 import { queueNameForRole } from '../../../src/queue/contracts.ts';
 import { createProducer } from '../../../src/queue/producer.ts';
 import { createFetchHandler, type FetchProgress, type FetchSummary } from '../../../src/worker/jobs/fetch.ts';
-import { findRunningFetch, startOrResumeRun } from '../../../src/worker/jobs/fetch-store.ts';
+import { findRunningFetch, startOrResumeRun } from '../../../src/db/repositories/fetch-runs.ts';
 import { startWorkerRuntime } from '../../../src/worker/runtime.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
 import { freshQueuePrefix, TEST_REDIS_URL } from '../../helpers/redis.ts';

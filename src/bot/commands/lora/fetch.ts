@@ -5,7 +5,7 @@ import type { ProjectRow } from '../../../db/schema/index.ts';
 import type { Db } from '../../../db/client.ts';
 import { statusMessageOf } from '../../../queue/job-progress.ts';
 import { UNFINISHED_JOB_STATES, type JobInfo, type JobProducer } from '../../../queue/producer.ts';
-import { findRunningFetch, STALE_RUN_MS } from '../../../worker/jobs/fetch-store.ts';
+import { findRunningFetch, STALE_RUN_MS } from '../../../db/repositories/fetch-runs.ts';
 import type { Subcommand } from '../../handler-types.ts';
 import {
   assertCanEdit,

@@ -8,7 +8,7 @@ import {
 } from '../../../core/query/schema.ts';
 import { parseTagGroups } from '../../../core/query/tags.ts';
 import { setProjectQuery } from '../../../db/repositories/acquisition.ts';
-import { findRunningFetch } from '../../../worker/jobs/fetch-store.ts';
+import { findRunningFetch } from '../../../db/repositories/fetch-runs.ts';
 import { autocompleteTagList, checkTagsExist, type TagToCheck } from '../../e621-tags.ts';
 import type { Subcommand } from '../../handler-types.ts';
 import { storedQuery } from '../../project-query.ts';

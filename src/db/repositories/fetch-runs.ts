@@ -3,10 +3,10 @@ import { UserError } from '../../core/errors.ts';
 import type { PostFacts } from '../../core/query/post.ts';
 import type { ProjectQuery } from '../../core/query/schema.ts';
 import type { DedupeItem, DuplicateDecision } from '../../core/dedupe/index.ts';
-import type { Db } from '../../db/client.ts';
-import { fetchRuns, type FetchRunRow } from '../../db/schema/fetch-runs.ts';
-import { posts } from '../../db/schema/posts.ts';
-import { projectCandidates, type ProjectCandidateRow } from '../../db/schema/project-candidates.ts';
+import type { Db } from '../client.ts';
+import { fetchRuns, type FetchRunRow } from '../schema/fetch-runs.ts';
+import { posts } from '../schema/posts.ts';
+import { projectCandidates, type ProjectCandidateRow } from '../schema/project-candidates.ts';
 
 /**
  * The fetch job's reads and writes: runs (one at a time per project), posts and candidates.
