@@ -2,9 +2,12 @@ import { Routes, type Client } from 'discord.js';
 import { countBoard } from '../core/pruning/progress.ts';
 import type { Db } from '../db/client.ts';
 import { getProject } from '../db/repositories/projects.ts';
-import { cropsOfProject, galleryMessagesFor, loadImageStates } from '../db/repositories/pruning.ts';
-import { galleryMessages } from '../db/schema/index.ts';
-import { eq } from 'drizzle-orm';
+import {
+  cropsOfProject,
+  galleryMessageById,
+  galleryMessagesFor,
+  loadImageStates,
+} from '../db/repositories/pruning.ts';
 import type { Logger } from '../log.ts';
 import { createCoalescer, type Coalescer } from './coalescer.ts';
 import { boardMessage } from '../views/prune-board.ts';
@@ -33,10 +36,7 @@ export function createPruneRefresher(options: {
   const galleries: Coalescer<string> = createCoalescer(
     interval,
     async (messageId) => {
-      const [message] = await db
-        .select()
-        .from(galleryMessages)
-        .where(eq(galleryMessages.messageId, messageId));
+      const message = await galleryMessageById(db, messageId);
       if (!message) return;
       const project = await getProject(db, message.projectId);
       if (!project) return;

@@ -1,7 +1,6 @@
 import { DiscordAPIError, RESTJSONErrorCodes } from 'discord.js';
-import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { projects } from '../db/schema/index.ts';
+import { getProject } from '../db/repositories/projects.ts';
 import type { Logger } from '../log.ts';
 import type { DiscordPoster } from '../notify/discord-rest.ts';
 import { createThrottledStatus, type ThrottledStatus } from '../notify/throttled-status.ts';
@@ -132,10 +131,7 @@ export function createFetchReporter(options: FetchReporterOptions): FetchReporte
 /** The project's thread and name from Postgres: what `findThread` needs in a worker. */
 export function projectThreadFinder(db: Db): (projectId: number) => Promise<ReportTarget | null> {
   return async (projectId) => {
-    const [row] = await db
-      .select({ threadId: projects.threadId, characterName: projects.characterName })
-      .from(projects)
-      .where(eq(projects.id, projectId));
+    const row = await getProject(db, projectId);
     return row?.threadId ? { channelId: row.threadId, characterName: row.characterName } : null;
   };
 }

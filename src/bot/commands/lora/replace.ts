@@ -1,7 +1,6 @@
-import { eq, and } from 'drizzle-orm';
 import { UserError } from '../../../core/errors.ts';
 import { saveReplacement } from '../../../db/repositories/pruning.ts';
-import { projectCandidates } from '../../../db/schema/index.ts';
+import { candidateIdOfPost } from '../../../db/repositories/candidates.ts';
 import { fetchUploadedImage } from '../../../storage/uploaded-image.ts';
 import {
   autocompleteProject,
@@ -35,11 +34,8 @@ export const replace: Subcommand = {
     // A replacement does not change which images are in the dataset, so it is welcome after Finalize too
     // (the clean-up flags ask for exactly that); the next autotag and training use it.
     const postId = interaction.options.getInteger('post', true);
-    const [candidate] = await db
-      .select({ id: projectCandidates.id })
-      .from(projectCandidates)
-      .where(and(eq(projectCandidates.projectId, project.id), eq(projectCandidates.postId, postId)));
-    if (!candidate) {
+    const candidateId = await candidateIdOfPost(db, project.id, postId);
+    if (candidateId === null) {
       throw new UserError(
         'not-found',
         `Post ${postId} is not among the images of **${project.characterName}**.`,
@@ -48,7 +44,7 @@ export const replace: Subcommand = {
     const attachment = interaction.options.getAttachment('image', true);
     const image = await fetchUploadedImage(attachment.url, { name: attachment.name, size: attachment.size });
     await saveReplacement(db, {
-      candidateId: candidate.id,
+      candidateId,
       md5: image.md5,
       format: image.format,
       width: image.width,
@@ -56,7 +52,7 @@ export const replace: Subcommand = {
       data: image.data,
       uploadedBy: interaction.user.id,
     });
-    await pruneRefresher.imageChanged(candidate.id, project.id);
+    await pruneRefresher.imageChanged(candidateId, project.id);
     await interaction.editReply({
       content: `Stored your ${image.width}×${image.height} ${image.format} as the new version of post ${postId}. Training will use it instead of the e621 file${project.datasetFrozenAt ? '; run `/lora autotag` to tag it again' : ''}.`,
     });
