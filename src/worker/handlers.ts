@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { readConfig } from '../config/env.ts';
 import type { Database } from '../db/client.ts';
 import { createE621Client, type E621Client } from '../e621/client.ts';
@@ -7,12 +6,8 @@ import type { DiscordPoster } from '../notify/discord-rest.ts';
 import type { WorkerRole } from '../queue/contracts.ts';
 import { createFetchReporter, projectThreadFinder } from './fetch-reporter.ts';
 import { createFetchHandler } from './jobs/fetch.ts';
-import {
-  autotagDepsFromEnv,
-  createAutotagHandler,
-  createTaggerPool,
-  type TaggerPool,
-} from './jobs/autotag.ts';
+import type { TaggerPool } from '../tagger/pool.ts';
+import { autotagDepsFromEnv, createAutotagHandler } from './jobs/autotag.ts';
 import { trainDepsFromEnv, createTrainHandler, recoverStaleRuns } from './jobs/train.ts';
 import type { JobHandler, JobHandlers } from './runtime.ts';
 
@@ -85,16 +80,10 @@ function fetchHandler(deps: WorkerDeps): JobHandler<'fetch'> {
 /** Builds the handler of every job this worker serves; the runtime refuses roles left without one. */
 export function createJobHandlers(deps: WorkerDeps): JobHandlers {
   const handlers: JobHandlers = {};
-  // Auto-tagging and the likeness check of trainings use the same models: one session each per process.
-  const taggers =
-    deps.taggers ??
-    (deps.roles.includes('autotag') && deps.roles.includes('train')
-      ? createTaggerPool({ modelsDir: resolve(readConfig(['tagger'], deps.env).MODELS_DIR), log: deps.log })
-      : undefined);
-  const shared = { ...deps, taggers };
+  // Auto-tagging and the likeness check of trainings share the process's tagger pool (src/tagger/pool.ts).
   if (deps.roles.includes('fetch')) handlers.fetch = fetchHandler(deps);
-  if (deps.roles.includes('autotag')) handlers.autotag = createAutotagHandler(autotagDepsFromEnv(shared));
-  if (deps.roles.includes('train')) handlers.train = createTrainHandler(trainDepsFromEnv(shared));
+  if (deps.roles.includes('autotag')) handlers.autotag = createAutotagHandler(autotagDepsFromEnv(deps));
+  if (deps.roles.includes('train')) handlers.train = createTrainHandler(trainDepsFromEnv(deps));
   return handlers;
 }
 

@@ -29,7 +29,7 @@ import { datasetCaptions } from '../../src/tagging/captions.ts';
 import { trainingCaptions } from '../../src/training/captions.ts';
 import { loadTrainingDataset } from '../../src/training/dataset.ts';
 import { createJobHandlers } from '../../src/worker/handlers.ts';
-import { createTaggerPool, type TaggerPool } from '../../src/worker/jobs/autotag.ts';
+import { createTaggerPool, type TaggerPool } from '../../src/tagger/pool.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/worker/runtime.ts';
 import {
   customIds,

@@ -19,7 +19,7 @@ import {
   type EpochCheckPlan,
   type EpochCheckProject,
 } from '../../training/epoch-check.ts';
-import { createTaggerPool, type TaggerPool } from './autotag.ts';
+import { processTaggerPool, type TaggerPool } from '../../tagger/pool.ts';
 import { formatNotes } from '../../core/project/research-notes.ts';
 import { formatScientific, type BaseModel, type TrainingPlan } from '../../core/training/plan.ts';
 import type { Db } from '../../db/client.ts';
@@ -118,17 +118,6 @@ export interface TrainJobDeps {
   epochs?: number;
 }
 
-/** One tagger pool per models folder for the whole process (the train role shares it across runs). */
-const sharedPools = new Map<string, TaggerPool>();
-function sharedTaggerPool(modelsDir: string, log: Logger): TaggerPool {
-  let pool = sharedPools.get(modelsDir);
-  if (!pool) {
-    pool = createTaggerPool({ modelsDir, log });
-    sharedPools.set(modelsDir, pool);
-  }
-  return pool;
-}
-
 export const WORKER_STOPPED_MESSAGE =
   'The GPU worker stopped in the middle of this training (it was killed, crashed or restarted), so the run was lost. Press **Start again** on the plan card.';
 
@@ -180,7 +169,7 @@ export function trainDepsFromEnv(deps: {
     links,
     workerName: hostname(),
     epochSamples: config.TRAIN_EPOCH_SAMPLES !== 'off',
-    taggers: deps.taggers ?? sharedTaggerPool(resolve(MODELS_DIR), deps.log.child({ role: 'train' })),
+    taggers: deps.taggers ?? processTaggerPool(MODELS_DIR, deps.log.child({ role: 'train' })),
   };
 }
 
