@@ -1,4 +1,5 @@
 import { Client, GatewayIntentBits, Partials } from 'discord.js';
+import { discordRestRequest } from '../notify/rest-request.ts';
 
 export interface DiscordClientOptions {
   /** REST base, e.g. a proxy or the test stand-in; defaults to Discord's. */
@@ -13,6 +14,6 @@ export function createDiscordClient(options: DiscordClientOptions = {}): Client 
   return new Client({
     intents: [GatewayIntentBits.Guilds],
     partials: [Partials.Channel],
-    ...(options.apiUrl ? { rest: { api: options.apiUrl } } : {}),
+    rest: { makeRequest: discordRestRequest, ...(options.apiUrl ? { api: options.apiUrl } : {}) },
   });
 }
