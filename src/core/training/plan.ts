@@ -1,3 +1,4 @@
+// Long file: the guide's training plan reads as one derivation, every number next to its reason.
 import { UserError } from '../errors.ts';
 import {
   bucketResolutions,

@@ -1,3 +1,4 @@
+// Long file: queries of the tagging tables; to be split by table once the branches editing it are merged (issue 13).
 import { and, asc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { CropBox, CropKind } from '../../core/pruning/crops.ts';
 import type { PostTags, Rating } from '../../core/query/post.ts';

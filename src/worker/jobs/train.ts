@@ -1,3 +1,4 @@
+// Long file: the train job in one class; to be split by concept (session, status, epoch check, delivery) once the branches editing it are merged (issue 13).
 import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
