@@ -7,4 +7,4 @@ import type { RESTOptions } from 'discord.js';
  * uploads fail with "action is not a function". Node's fetch encodes the form itself, so uploads work either way.
  */
 export const discordRestRequest: RESTOptions['makeRequest'] = (url, init) =>
-  fetch(url, init as unknown as RequestInit) as ReturnType<RESTOptions['makeRequest']>;
+  fetch(url, init as unknown as RequestInit);
