@@ -25,6 +25,21 @@ export async function findRunningFetch(db: Db, projectId: number): Promise<Fetch
   return row ?? null;
 }
 
+/** Whether a running row's worker still beats: the one test of "one fetch per project at a time". */
+export function isLiveRun(run: FetchRunRow, now: Date = new Date()): boolean {
+  return run.state === 'running' && now.getTime() - run.heartbeatAt.getTime() < STALE_RUN_MS;
+}
+
+/** The fetch that really runs for a project now: null when none does or its worker stopped beating. */
+export async function findLiveFetch(
+  db: Db,
+  projectId: number,
+  now: Date = new Date(),
+): Promise<FetchRunRow | null> {
+  const running = await findRunningFetch(db, projectId);
+  return running !== null && isLiveRun(running, now) ? running : null;
+}
+
 function alreadyRunning(run: FetchRunRow): UserError {
   const who = run.requestedBy ? ` by <@${run.requestedBy}>` : '';
   return new UserError(
@@ -67,7 +82,7 @@ export async function startOrResumeRun(
             .returning();
           return { run: run ?? running, resumed: true };
         }
-        if (now.getTime() - running.heartbeatAt.getTime() < STALE_RUN_MS) throw alreadyRunning(running);
+        if (isLiveRun(running, now)) throw alreadyRunning(running);
         await tx
           .update(fetchRuns)
           .set({ state: 'failed', error: 'abandoned: its worker stopped', finishedAt: now })
