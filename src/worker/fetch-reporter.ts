@@ -5,7 +5,7 @@ import type { Logger } from '../log.ts';
 import type { DiscordPoster } from '../notify/discord-rest.ts';
 import { createThrottledStatus, type ThrottledStatus } from '../notify/throttled-status.ts';
 import { statusMessageOf, type JobStatusProgress } from '../queue/job-progress.ts';
-import { fetchProgressMessage, fetchSummaryMessage } from './fetch-messages.ts';
+import { fetchProgressMessage, fetchSummaryMessage } from '../views/fetch-messages.ts';
 import type { FetchProgress, FetchSummary } from './jobs/fetch.ts';
 
 /**

@@ -6,7 +6,7 @@ import {
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord.js';
 import { describeReasons } from '../e621/collect.ts';
-import type { FetchPhase, FetchProgress, FetchSummary } from './jobs/fetch.ts';
+import type { FetchPhase, FetchProgress, FetchSummary } from '../worker/jobs/fetch.ts';
 
 /**
  * The fetch job's two messages in the project thread: one status message, edited every few seconds while
