@@ -4,6 +4,7 @@ import { createE621Client, type E621Client } from '../e621/client.ts';
 import type { Logger } from '../log.ts';
 import type { DiscordPoster } from '../notify/discord-rest.ts';
 import type { WorkerRole } from '../queue/contracts.ts';
+import { e621ConfigOf, type WorkerConfig } from './config.ts';
 import { createFetchReporter, projectThreadFinder } from './fetch-reporter.ts';
 import { createFetchHandler } from './jobs/fetch.ts';
 import type { TaggerPool } from '../tagger/pool.ts';
@@ -14,13 +15,13 @@ import type { JobHandler, JobHandlers } from './runtime.ts';
 export interface WorkerDeps {
   database: Database;
   log: Logger;
-  /** The environment the roles read their sections from (DATA_DIR, E621_*). */
-  env: Record<string, string | undefined>;
+  /** The roles' configuration, read once when the process started (src/worker/config.ts). */
+  config: WorkerConfig;
   /** The roles this worker serves: only their handlers are built (and only their configuration needed). */
   roles: readonly WorkerRole[];
   /** Posts progress and results into project threads (REST only). */
   discord: DiscordPoster;
-  /** An e621 client to use instead of one built from `env` (one shared with the bot in `kiln start`). */
+  /** An e621 client to use instead of one built from `config` (one shared with the bot in `kiln start`). */
   e621?: E621Client | undefined;
   /** How often a job's status message is edited at most (default every 3 s). */
   statusIntervalMs?: number | undefined;
@@ -49,9 +50,9 @@ export function workerConfigProblems(env: Record<string, string | undefined>): s
 }
 
 function fetchHandler(deps: WorkerDeps): JobHandler<'fetch'> {
-  const { DATA_DIR } = readConfig(['runtime'], deps.env);
+  const { DATA_DIR } = deps.config.runtime;
   // Throws a ConfigError naming E621_USER when it is missing: the fetch role does not start without it.
-  const e621 = deps.e621 ?? createE621Client(readConfig(['e621'], deps.env), { log: deps.log });
+  const e621 = deps.e621 ?? createE621Client(e621ConfigOf(deps.config), { log: deps.log });
   const findThread = projectThreadFinder(deps.database.db);
   return async (data, context) => {
     const reporter = createFetchReporter({

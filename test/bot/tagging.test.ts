@@ -30,6 +30,7 @@ import { trainingCaptions } from '../../src/training/captions.ts';
 import { loadTrainingDataset } from '../../src/training/dataset.ts';
 import { createJobHandlers } from '../../src/worker/handlers.ts';
 import { createTaggerPool, type TaggerPool } from '../../src/tagger/pool.ts';
+import { readWorkerConfig } from '../../src/worker/config.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/worker/runtime.ts';
 import {
   customIds,
@@ -152,7 +153,7 @@ describe('tagging with friends: autotag, votes, outfits, doubtful tags, coverage
       handlers: createJobHandlers({
         database: h.database,
         log,
-        env: { DATA_DIR: h.dataDir, MODELS_DIR: modelsDir },
+        config: readWorkerConfig(['autotag'], { DATA_DIR: h.dataDir, MODELS_DIR: modelsDir }),
         roles: ['autotag'],
         discord: createDiscordPoster({ token: h.discord.token, apiUrl: h.discord.apiUrl }),
         statusIntervalMs: 100,

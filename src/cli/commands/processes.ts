@@ -6,6 +6,7 @@ import { onShutdown, openServices } from '../../app/services.ts';
 import { openBotTraining } from '../../delivery/bot-training.ts';
 import { createE621Client, type E621Client } from '../../e621/client.ts';
 import { createDiscordPoster } from '../../notify/discord-rest.ts';
+import { readWorkerConfig } from '../../worker/config.ts';
 import { createJobHandlers, recoverWorkerState, workerConfigProblems } from '../../worker/handlers.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../worker/runtime.ts';
 
@@ -51,7 +52,7 @@ async function runProcesses(parts: readonly Part[]): Promise<void> {
       const workerDeps = {
         database: services.database,
         log: services.log,
-        env: processEnvironment(),
+        config: readWorkerConfig(roles, processEnvironment()),
         roles,
         discord: createDiscordPoster({ token: discord.DISCORD_TOKEN, apiUrl: discord.DISCORD_API_URL }),
         e621: e621 ?? undefined,

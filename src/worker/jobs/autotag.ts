@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiscordAPIError, RESTJSONErrorCodes } from 'discord.js';
-import { readConfig } from '../../config/env.ts';
 import { isUserError, UserError } from '../../core/errors.ts';
 import { cleanupFlags } from '../../core/tags/cleanup.ts';
 import { coverageReport } from '../../core/tags/coverage.ts';
@@ -45,6 +44,7 @@ import { doubtfulList } from '../../tagging/doubtful.ts';
 import { EVIDENCE_FLOOR, knownTags, postEvidence } from '../../tagging/evidence.ts';
 import { taggerInputPath } from '../../tagging/pixels.ts';
 import { loadProjectTagging, outfitSuggestionsOf } from '../../tagging/project-tags.ts';
+import type { WorkerConfig } from '../config.ts';
 import type { JobContext, JobHandler } from '../runtime.ts';
 
 /**
@@ -333,16 +333,16 @@ export function createAutotagHandler(deps: AutotagJobDeps): JobHandler<'autotag'
   };
 }
 
-/** The autotag role's dependencies from the worker's environment (DATA_DIR, MODELS_DIR). */
+/** The autotag role's dependencies from the worker's configuration (DATA_DIR, MODELS_DIR). */
 export function autotagDepsFromEnv(deps: {
   database: { db: Db };
   log: Logger;
-  env: Record<string, string | undefined>;
+  config: WorkerConfig;
   discord: DiscordPoster;
   statusIntervalMs?: number | undefined;
   taggers?: TaggerPool | undefined;
 }): AutotagJobDeps {
-  const config = readConfig(['runtime', 'tagger'], deps.env);
+  const config = { ...deps.config.runtime, ...deps.config.tagger };
   const log = deps.log.child({ role: 'autotag' });
   return {
     db: deps.database.db,

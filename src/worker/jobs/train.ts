@@ -4,7 +4,6 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { UnrecoverableError } from 'bullmq';
 import type { RESTPostAPIChannelMessageJSONBody } from 'discord.js';
-import { readConfig } from '../../config/env.ts';
 import { isUserError, UserError } from '../../core/errors.ts';
 import { scoreTable, type EpochScores } from '../../core/epochs/index.ts';
 import { buildInfoTxt, type InfoTxtInput } from '../../core/info-txt.ts';
@@ -73,6 +72,7 @@ import {
   type RunStatus,
   type RunStatusState,
 } from '../../views/run-status.ts';
+import type { WorkerConfig } from '../config.ts';
 import type { JobContext, JobHandler } from '../runtime.ts';
 
 /**
@@ -126,16 +126,16 @@ const HEARTBEAT_MS = 30_000;
 /** Another host's running row with no heartbeat for this long belonged to a worker that died. */
 const STALE_AFTER_SECONDS = 300;
 
-/** The train role's dependencies from the environment (trainer and runtime sections). */
+/** The train role's dependencies from the worker's configuration (trainer and runtime sections). */
 export function trainDepsFromEnv(deps: {
   database: { db: Db };
   log: Logger;
-  env: Record<string, string | undefined>;
+  config: WorkerConfig;
   discord: DiscordPoster;
   taggers?: TaggerPool | undefined;
 }): TrainJobDeps {
-  const config = readConfig(['runtime', 'trainer'], deps.env);
-  const { MODELS_DIR } = readConfig(['tagger'], deps.env);
+  const config = { ...deps.config.runtime, ...deps.config.trainer };
+  const { MODELS_DIR } = deps.config.tagger;
   const links =
     config.PUBLIC_URL && config.LINK_SECRET
       ? createLinkSigner({
