@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DiscordAPIError, RESTJSONErrorCodes } from 'discord.js';
 import { isUserError, UserError } from '../../core/errors.ts';
 import { cleanupFlags } from '../../core/tags/cleanup.ts';
 import { coverageReport } from '../../core/tags/coverage.ts';
@@ -24,7 +23,7 @@ import type { ProjectRow } from '../../db/schema/index.ts';
 import type { Logger } from '../../log.ts';
 import type { DiscordPoster } from '../../notify/discord-rest.ts';
 import { createThrottledStatus, type ThrottledStatus } from '../../notify/throttled-status.ts';
-import { statusMessageOf } from '../../queue/job-progress.ts';
+import { jobStatusMessage } from '../../notify/job-status-message.ts';
 import { renderContactSheet, type SheetTile } from '../../storage/contact-sheet.ts';
 import { imageInput } from '../../storage/image-source.ts';
 import { processTaggerPool, type TaggerPool } from '../../tagger/pool.ts';
@@ -69,10 +68,6 @@ interface StatusReporter {
   finish(status: AutotagStatus): Promise<void>;
 }
 
-function isUnknownMessage(error: unknown): boolean {
-  return error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.UnknownMessage;
-}
-
 /** One status message per job; a retried job edits the message its first attempt posted. */
 function createStatusReporter(
   poster: DiscordPoster,
@@ -82,24 +77,10 @@ function createStatusReporter(
   intervalMs: number,
 ): StatusReporter {
   if (channelId === null) return { update: () => undefined, finish: () => Promise.resolve() };
-  const earlier = statusMessageOf(context.job.progress);
+  const sendStatus = jobStatusMessage({ poster, channelId, job: context.job });
   const status: ThrottledStatus<AutotagStatus> = createThrottledStatus<AutotagStatus>({
     intervalMs,
-    async send(state, messageId) {
-      const message = asRest(autotagStatusView(state));
-      const existing = messageId ?? (earlier?.channelId === channelId ? earlier.messageId : null);
-      if (existing !== null) {
-        try {
-          await poster.edit(channelId, existing, message);
-          return existing;
-        } catch (error) {
-          if (!isUnknownMessage(error)) throw error;
-        }
-      }
-      const created = await poster.post(channelId, message);
-      await context.job.updateProgress({ statusMessage: { channelId, messageId: created } });
-      return created;
-    },
+    send: (state, messageId) => sendStatus(asRest(autotagStatusView(state)), messageId),
     onError: (error) => log.warn({ err: error }, 'could not update the autotag status message'),
   });
   return {
