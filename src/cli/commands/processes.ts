@@ -92,7 +92,7 @@ async function runProcesses(parts: readonly Part[]): Promise<void> {
   const stopHeartbeat = startHeartbeat(parts.join('+'), {
     postgres: async () => void (await services.database.pool.query('select 1')),
     redis: async () => void (await services.redis.ping()),
-    ...(bot ? { discord: async () => assertDiscordReady(bot) } : {}),
+    ...(bot ? { discord: () => Promise.resolve().then(() => assertDiscordReady(bot)) } : {}),
   });
   onShutdown(services.log, async () => {
     stopHeartbeat();
