@@ -4,7 +4,7 @@ import { tagCounts } from '../core/tags/dataset.ts';
 import { canonicalTag } from '../core/tags/names.ts';
 import { matchOutfit, validateOutfit } from '../core/tags/outfits.ts';
 import type { Db } from '../db/client.ts';
-import { proposeOutfit } from '../db/repositories/tagging.ts';
+import { proposeOutfit } from '../db/repositories/outfits.ts';
 import type { OutfitRow, ProjectRow } from '../db/schema/index.ts';
 import type { Logger } from '../log.ts';
 import type { DiscordPoster, OutgoingMessage } from '../notify/discord-rest.ts';

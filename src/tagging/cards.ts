@@ -1,12 +1,7 @@
 import { matchOutfit } from '../core/tags/outfits.ts';
 import type { Db } from '../db/client.ts';
-import {
-  decisionsOnMessage,
-  decisionTallies,
-  outfitTally,
-  setDecisionMessage,
-  setOutfitMessage,
-} from '../db/repositories/tagging.ts';
+import { decisionsOnMessage, decisionTallies, setDecisionMessage } from '../db/repositories/tag-decisions.ts';
+import { outfitTally, setOutfitMessage } from '../db/repositories/outfits.ts';
 import type { OutfitRow, TagDecisionRow } from '../db/schema/index.ts';
 import type { DiscordPoster } from '../notify/discord-rest.ts';
 import { DECISIONS_PER_CARD, foldCard, outfitCard } from '../views/tag-cards.ts';

@@ -14,7 +14,9 @@ import {
   setCropBox,
   setOverride,
 } from '../../src/db/repositories/pruning.ts';
-import { listDecisions, listOutfits, listTaggedImages } from '../../src/db/repositories/tagging.ts';
+import { listTaggedImages } from '../../src/db/repositories/tagging.ts';
+import { listDecisions } from '../../src/db/repositories/tag-decisions.ts';
+import { listOutfits } from '../../src/db/repositories/outfits.ts';
 import {
   imageTagEdits,
   posts,

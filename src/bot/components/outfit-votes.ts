@@ -1,7 +1,7 @@
 import { LabelBuilder, ModalBuilder, TextInputBuilder, TextInputStyle } from 'discord.js';
 import { UserError } from '../../core/errors.ts';
 import { captionName } from '../../core/tags/names.ts';
-import { castOutfitVote, getOutfit, outfitTally, setOutfitOverride } from '../../db/repositories/tagging.ts';
+import { castOutfitVote, getOutfit, outfitTally, setOutfitOverride } from '../../db/repositories/outfits.ts';
 import type { Db } from '../../db/client.ts';
 import { outfitCardView } from '../../tagging/cards.ts';
 import { loadProjectTagging, outfitSuggestionsOf } from '../../tagging/project-tags.ts';

@@ -4,7 +4,7 @@ import {
   decisionTallies,
   getDecision,
   setDecisionOverride,
-} from '../../db/repositories/tagging.ts';
+} from '../../db/repositories/tag-decisions.ts';
 import { foldCardOfMessage } from '../../tagging/cards.ts';
 import type { ComponentHandler } from '../handler-types.ts';
 import { assertCanEdit, loadProjectForComponent } from '../project-access.ts';

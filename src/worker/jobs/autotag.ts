@@ -12,13 +12,12 @@ import { getProject } from '../../db/repositories/projects.ts';
 import {
   getReplacementData,
   getTaggerSettings,
-  insertFoldProposals,
-  listDecisions,
   loadDatasetSources,
   saveTaggedImages,
   type DatasetSource,
   type TaggedImageInput,
 } from '../../db/repositories/tagging.ts';
+import { insertFoldProposals, listDecisions } from '../../db/repositories/tag-decisions.ts';
 import type { ProjectRow } from '../../db/schema/index.ts';
 import type { Logger } from '../../log.ts';
 import type { DiscordPoster } from '../../notify/discord-rest.ts';
