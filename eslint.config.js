@@ -2,6 +2,119 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** A pattern that matches a relative import of a top-level folder of src (or of src/log.ts). */
+function folder(...names) {
+  return `^(\\.\\./)+(${names.join('|')})(/|\\.ts$|$)`;
+}
+
+const drizzleOutsideDb = {
+  group: ['drizzle-orm', 'drizzle-orm/*'],
+  message: 'Only src/db speaks SQL: put the query in src/db/repositories and call it.',
+};
+
+/** What each part of src may not import, besides drizzle-orm (src/db alone may). */
+const FORBIDDEN = {
+  bot: [
+    {
+      regex: folder('worker'),
+      message: 'The bot never imports the worker: queue a job (src/queue) instead.',
+    },
+  ],
+  worker: [
+    {
+      regex: folder('bot'),
+      message: 'The worker never imports the bot: shared message payloads live in src/views.',
+    },
+  ],
+  db: [
+    {
+      regex: folder(
+        'app',
+        'bot',
+        'cli',
+        'config',
+        'delivery',
+        'e621',
+        'notify',
+        'queue',
+        'storage',
+        'tagger',
+        'tagging',
+        'trainer',
+        'training',
+        'views',
+        'worker',
+        'log',
+      ),
+      message: 'The data layer never calls up: src/db imports only src/core and itself.',
+    },
+  ],
+  views: [
+    {
+      regex: folder('bot', 'worker', 'db'),
+      allowTypeImports: true,
+      message: 'src/views is pure: it builds payloads from values (core, and types only from src/db).',
+    },
+  ],
+  core: [
+    {
+      group: [
+        'discord.js',
+        'bullmq',
+        'ioredis',
+        'drizzle-orm*',
+        'pg',
+        'undici',
+        'execa',
+        'onnxruntime-node',
+        'sharp',
+        'node:*',
+        'fs',
+        'path',
+      ],
+      message: 'src/core is pure: put I/O behind an adapter.',
+    },
+    {
+      // src/core/training shares its name with src/training; depcruise's core-is-pure catches that one.
+      regex: folder(
+        'app',
+        'bot',
+        'cli',
+        'config',
+        'db',
+        'delivery',
+        'e621',
+        'notify',
+        'queue',
+        'storage',
+        'tagger',
+        'tagging',
+        'trainer',
+        'views',
+        'worker',
+        'log',
+      ),
+      message: 'src/core is pure: it imports only itself (and zod).',
+    },
+  ],
+};
+
+/** One no-restricted-imports block per part: flat config replaces a rule's options, it never merges them. */
+function fences() {
+  const rule = '@typescript-eslint/no-restricted-imports';
+  return [
+    {
+      files: ['src/**/*.ts'],
+      ignores: ['src/db/**'],
+      rules: { [rule]: ['error', { patterns: [drizzleOutsideDb] }] },
+    },
+    ...Object.entries(FORBIDDEN).map(([part, patterns]) => ({
+      files: [`src/${part}/**/*.ts`],
+      rules: { [rule]: ['error', { patterns: part === 'db' ? patterns : [drizzleOutsideDb, ...patterns] }] },
+    })),
+  ];
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'drizzle/', 'coverage/', 'data/', '.tmp/'] },
   js.configs.recommended,
@@ -22,7 +135,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js'],
+    files: ['**/*.js', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
@@ -32,37 +145,12 @@ export default tseslint.config(
         Buffer: 'readonly',
         URL: 'readonly',
         setTimeout: 'readonly',
+        module: 'writable',
       },
     },
   },
-  {
-    // The pure core holds the guide's rules: no I/O, no frameworks.
-    files: ['src/core/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                'discord.js',
-                'bullmq',
-                'ioredis',
-                'drizzle-orm*',
-                'pg',
-                'undici',
-                'execa',
-                'onnxruntime-node',
-                'sharp',
-                'node:*',
-                'fs',
-                'path',
-              ],
-              message: 'src/core is pure: put I/O behind an adapter.',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  // The fences between the parts (DESIGN.md): bot and worker meet only through the queue, the database and
+  // src/views; the data layer never calls up; only src/db speaks SQL. A crossing import names the other part's
+  // folder right after its run of `../`, so one pattern per forbidden arrow catches it.
+  ...fences(),
 );

@@ -1,5 +1,6 @@
 import { Client, GatewayIntentBits, Partials } from 'discord.js';
 import { NO_MENTIONS } from '../notify/discord-rest.ts';
+import { discordRestRequest } from '../notify/rest-request.ts';
 
 export interface DiscordClientOptions {
   /** REST base, e.g. a proxy or the test stand-in; defaults to Discord's. */
@@ -16,6 +17,6 @@ export function createDiscordClient(options: DiscordClientOptions = {}): Client 
     partials: [Partials.Channel],
     // User text (names, notes, tags) lands in messages: nothing pings unless a reply names whom on purpose.
     allowedMentions: NO_MENTIONS,
-    ...(options.apiUrl ? { rest: { api: options.apiUrl } } : {}),
+    rest: { makeRequest: discordRestRequest, ...(options.apiUrl ? { api: options.apiUrl } : {}) },
   });
 }

@@ -11,7 +11,7 @@ import {
 } from 'discord.js';
 import sharp from 'sharp';
 import type { CropBox } from '../core/pruning/crops.ts';
-import { cropId } from './components/prune-ids.ts';
+import { cropId } from '../views/prune-ids.ts';
 
 /** Largest side of the preview; enough to judge a head crop, small enough to upload instantly. */
 const PREVIEW_SIDE = 640;

@@ -7,7 +7,7 @@ import type {
 } from 'discord.js';
 import type { Logger } from '../log.ts';
 import type { BotContext } from './context.ts';
-import type { CustomIdCodec } from './custom-id.ts';
+import type { CustomIdCodec } from '../views/custom-id.ts';
 
 /** Every handler gets the shared context plus a logger bound to its interaction. */
 export interface HandlerContext extends BotContext {

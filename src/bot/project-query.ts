@@ -2,7 +2,7 @@ import { UserError } from '../core/errors.ts';
 import { planQuery, type QueryPlan } from '../core/query/plan.ts';
 import { DEFAULT_QUERY, querySchema, type ProjectQuery } from '../core/query/schema.ts';
 import type { ProjectRow } from '../db/schema/index.ts';
-import { suggestedGroups } from './views/query.ts';
+import { suggestedGroups } from '../views/query.ts';
 
 /** The stored query, or the defaults when an older row does not match today's schema. */
 export function storedQuery(query: unknown): ProjectQuery {

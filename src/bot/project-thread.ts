@@ -10,7 +10,7 @@ import { UserError } from '../core/errors.ts';
 import type { Db } from '../db/client.ts';
 import { setProjectThread } from '../db/repositories/projects.ts';
 import type { ProjectRow } from '../db/schema/index.ts';
-import { projectCardMessage } from './views/project-card.ts';
+import { projectCardMessage } from '../views/project-card.ts';
 
 async function fetchThread(client: Client, threadId: string): Promise<ThreadChannel | null> {
   try {

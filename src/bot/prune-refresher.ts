@@ -1,16 +1,19 @@
 import { Routes, type Client } from 'discord.js';
-import { eq } from 'drizzle-orm';
 import { NO_MENTIONS } from '../notify/discord-rest.ts';
 import { countBoard, countCrops } from '../core/pruning/progress.ts';
 import type { Db } from '../db/client.ts';
 import { getProject } from '../db/repositories/projects.ts';
-import { cropsOfProject, galleryMessagesFor, loadImageStates } from '../db/repositories/pruning.ts';
-import { galleryMessages } from '../db/schema/index.ts';
+import {
+  cropsOfProject,
+  galleryMessageById,
+  galleryMessagesFor,
+  loadImageStates,
+} from '../db/repositories/pruning.ts';
 import type { Logger } from '../log.ts';
 import { createChannelEdits, type ChannelEditOptions, type EditTarget } from '../notify/channel-edits.ts';
 import { followEditRateLimits } from '../notify/edit-rate-headers.ts';
-import { boardMessage } from './views/prune-board.ts';
-import { galleryMessage } from './views/prune-gallery.ts';
+import { boardMessage } from '../views/prune-board.ts';
+import { galleryMessage } from '../views/prune-gallery.ts';
 
 /**
  * Live tallies: a vote marks its gallery message (and the board) changed; the thread's edit budget then
@@ -47,7 +50,7 @@ export function createPruneRefresher(options: {
   const messagesOfImage = new Map<number, EditTarget[]>();
 
   const renderGallery = async (messageId: string) => {
-    const [message] = await db.select().from(galleryMessages).where(eq(galleryMessages.messageId, messageId));
+    const message = await galleryMessageById(db, messageId);
     if (!message) return null;
     const project = await getProject(db, message.projectId);
     if (!project) return null;

@@ -29,7 +29,7 @@ import {
 } from '../training/plan.ts';
 import { UserError } from '../core/errors.ts';
 import { isAbandonedRun, WORKER_STOPPED } from '../training/stale-runs.ts';
-import { planCardMessage } from './views/train-plan.ts';
+import { planCardMessage } from '../views/train-plan.ts';
 
 /**
  * The bot's side of training: turning a plan card's settings into the guide's plans (refusing what cannot be

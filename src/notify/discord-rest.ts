@@ -1,4 +1,5 @@
 import { REST, Routes, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
+import { discordRestRequest } from './rest-request.ts';
 
 /** A message as the worker sends it: JSON body plus optional files (multipart). */
 export interface OutgoingMessage {
@@ -24,7 +25,10 @@ export interface DiscordPoster {
 }
 
 export function createDiscordPoster(options: { token: string; apiUrl?: string | undefined }): DiscordPoster {
-  const rest = new REST(options.apiUrl ? { api: options.apiUrl } : {}).setToken(options.token);
+  const rest = new REST({
+    makeRequest: discordRestRequest,
+    ...(options.apiUrl ? { api: options.apiUrl } : {}),
+  }).setToken(options.token);
   const toFiles = (message: OutgoingMessage) =>
     message.files?.map((file) => ({
       name: file.name,

@@ -1,3 +1,4 @@
+// Long file: the resumable, checksummed model download with its retries and mirror rules; to be split (issue 13).
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';

@@ -107,7 +107,7 @@ class InferenceThread {
       this.pending.delete(reply.id);
       waiter?.resolve(reply);
     });
-    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('error', (error: Error) => this.fail(error));
     this.worker.on('exit', (code) =>
       this.fail(new Error(`the tagger's inference thread exited (code ${code})`)),
     );

@@ -1,16 +1,11 @@
 import { matchOutfit } from '../core/tags/outfits.ts';
 import type { Db } from '../db/client.ts';
-import {
-  decisionsOnMessage,
-  decisionTallies,
-  outfitTally,
-  setDecisionMessage,
-  setOutfitMessage,
-} from '../db/repositories/tagging.ts';
+import { decisionsOnMessage, decisionTallies, setDecisionMessage } from '../db/repositories/tag-decisions.ts';
+import { outfitTally, setOutfitMessage } from '../db/repositories/outfits.ts';
 import type { OutfitRow, TagDecisionRow } from '../db/schema/index.ts';
 import type { DiscordPoster } from '../notify/discord-rest.ts';
-import { DECISIONS_PER_CARD, foldCard, outfitCard } from '../bot/views/tag-cards.ts';
-import { asRest, type TaggingView } from '../bot/views/tagging-view.ts';
+import { DECISIONS_PER_CARD, foldCard, outfitCard } from '../views/tag-cards.ts';
+import { asRest, type TaggingView } from '../views/tagging-view.ts';
 import type { ProjectTagging } from './project-tags.ts';
 
 /**

@@ -3,13 +3,9 @@ import type { DatasetImage, OutfitDefinition, TagDecisions } from '../core/tags/
 import { suggestOutfits, type OutfitSuggestion } from '../core/tags/outfits.ts';
 import type { TaggerName } from '../core/tags/types.ts';
 import type { Db } from '../db/client.ts';
-import {
-  getTaggerSettings,
-  listDecisions,
-  listOutfits,
-  listTaggedImages,
-  type ProjectThresholds,
-} from '../db/repositories/tagging.ts';
+import { getTaggerSettings, listTaggedImages, type ProjectThresholds } from '../db/repositories/tagging.ts';
+import { listDecisions } from '../db/repositories/tag-decisions.ts';
+import { listOutfits } from '../db/repositories/outfits.ts';
 import type { OutfitRow, ProjectRow, TagDecisionRow } from '../db/schema/index.ts';
 
 /** A dataset image with what the views need besides its tags. */

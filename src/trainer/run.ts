@@ -1,3 +1,4 @@
+// Long file: one sd-scripts process end to end (launch, progress lines, cancel, outputs); to be split by concept (issue 13).
 import { existsSync, readdirSync } from 'node:fs';
 import { appendFile, readdir, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';

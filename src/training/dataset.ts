@@ -1,10 +1,10 @@
-import { inArray } from 'drizzle-orm';
 import { UserError } from '../core/errors.ts';
 import type { CropBox, CropKind } from '../core/pruning/crops.ts';
 import type { PostTags, Rating } from '../core/query/post.ts';
 import type { Db } from '../db/client.ts';
 import { cropsOfProject, loadImageStates } from '../db/repositories/pruning.ts';
-import { posts, replacements, type ProjectRow } from '../db/schema/index.ts';
+import { postTagsAndRatings, replacementSizes } from '../db/repositories/dataset-sources.ts';
+import type { ProjectRow } from '../db/schema/index.ts';
 
 /**
  * The frozen dataset of a project as training sees it, rebuilt from Postgres alone (so a GPU worker on another
@@ -62,22 +62,8 @@ export async function loadTrainingDataset(db: Db, project: ProjectRow): Promise<
   const postIds = kept.map((image) => image.postId);
   const candidateIds = kept.map((image) => image.candidateId);
   const [postRows, replacementRows] = await Promise.all([
-    postIds.length === 0
-      ? []
-      : db
-          .select({ id: posts.id, tags: posts.tags, rating: posts.rating })
-          .from(posts)
-          .where(inArray(posts.id, postIds)),
-    candidateIds.length === 0
-      ? []
-      : db
-          .select({
-            candidateId: replacements.candidateId,
-            width: replacements.width,
-            height: replacements.height,
-          })
-          .from(replacements)
-          .where(inArray(replacements.candidateId, candidateIds)),
+    postTagsAndRatings(db, postIds),
+    replacementSizes(db, candidateIds),
   ]);
   const postById = new Map(postRows.map((row) => [row.id, row]));
   const replacementById = new Map(replacementRows.map((row) => [row.candidateId, row]));

@@ -1,12 +1,11 @@
-import { DiscordAPIError, RESTJSONErrorCodes } from 'discord.js';
-import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { projects } from '../db/schema/index.ts';
+import { getProject } from '../db/repositories/projects.ts';
 import type { Logger } from '../log.ts';
 import type { DiscordPoster } from '../notify/discord-rest.ts';
 import { createThrottledStatus, type ThrottledStatus } from '../notify/throttled-status.ts';
-import { statusMessageOf, type JobStatusProgress } from '../queue/job-progress.ts';
-import { fetchProgressMessage, fetchSummaryMessage } from './fetch-messages.ts';
+import { jobStatusMessage, type StatusMessageSend } from '../notify/job-status-message.ts';
+import type { JobStatusProgress } from '../queue/job-progress.ts';
+import { fetchProgressMessage, fetchSummaryMessage } from '../views/fetch-messages.ts';
 import type { FetchProgress, FetchSummary } from './jobs/fetch.ts';
 
 /**
@@ -53,41 +52,24 @@ function isSummary(progress: FetchProgress): progress is FetchSummary {
   return progress.phase === 'done' && 'kept' in progress;
 }
 
-function isUnknownMessage(error: unknown): boolean {
-  return error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.UnknownMessage;
-}
-
 export function createFetchReporter(options: FetchReporterOptions): FetchReporter {
   const { poster, log, job } = options;
   let target: ReportTarget | null | undefined;
   let status: ThrottledStatus<FetchProgress> | null = null;
   let latest: FetchProgress | null = null;
   let finished = false;
-  const earlier = statusMessageOf(job.progress);
 
-  const send = async (
-    where: ReportTarget,
-    state: FetchProgress,
-    messageId: string | null,
-  ): Promise<string> => {
-    const body = fetchProgressMessage(where.characterName, state);
-    // A retried job edits the message its first attempt posted.
-    const existing = messageId ?? (earlier?.channelId === where.channelId ? earlier.messageId : null);
-    if (existing !== null) {
-      try {
-        await poster.edit(where.channelId, existing, { body });
-        return existing;
-      } catch (error) {
-        // A moderator deleted it: post a new one rather than go quiet.
-        if (!isUnknownMessage(error)) throw error;
-      }
-    }
-    const created = await poster.post(where.channelId, { body });
-    await job.updateProgress({
-      statusMessage: { channelId: where.channelId, messageId: created },
-      runId: state.runId,
+  let sending: FetchProgress | null = null;
+  let sendStatus: StatusMessageSend | null = null;
+  const send = (where: ReportTarget, state: FetchProgress, messageId: string | null): Promise<string> => {
+    sending = state;
+    sendStatus ??= jobStatusMessage({
+      poster,
+      channelId: where.channelId,
+      job,
+      progressExtra: () => (sending ? { runId: sending.runId } : {}),
     });
-    return created;
+    return sendStatus({ body: fetchProgressMessage(where.characterName, state) }, messageId);
   };
 
   const statusFor = (where: ReportTarget): ThrottledStatus<FetchProgress> =>
@@ -132,10 +114,7 @@ export function createFetchReporter(options: FetchReporterOptions): FetchReporte
 /** The project's thread and name from Postgres: what `findThread` needs in a worker. */
 export function projectThreadFinder(db: Db): (projectId: number) => Promise<ReportTarget | null> {
   return async (projectId) => {
-    const [row] = await db
-      .select({ threadId: projects.threadId, characterName: projects.characterName })
-      .from(projects)
-      .where(eq(projects.id, projectId));
+    const row = await getProject(db, projectId);
     return row?.threadId ? { channelId: row.threadId, characterName: row.characterName } : null;
   };
 }

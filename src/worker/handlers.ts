@@ -6,27 +6,24 @@ import { createE621Client, type E621Client } from '../e621/client.ts';
 import type { Logger } from '../log.ts';
 import type { DiscordPoster } from '../notify/discord-rest.ts';
 import type { WorkerRole } from '../queue/contracts.ts';
+import { e621ConfigOf, type WorkerConfig } from './config.ts';
 import { createFetchReporter, projectThreadFinder } from './fetch-reporter.ts';
 import { createFetchHandler } from './jobs/fetch.ts';
-import {
-  autotagDepsFromEnv,
-  createAutotagHandler,
-  createTaggerPool,
-  type TaggerPool,
-} from './jobs/autotag.ts';
+import type { TaggerPool } from '../tagger/pool.ts';
+import { autotagDepsFromEnv, createAutotagHandler } from './jobs/autotag.ts';
 import { trainDepsFromEnv, createTrainHandler, recoverStaleRuns } from './jobs/train.ts';
 import type { JobHandler, JobHandlers } from './runtime.ts';
 
 export interface WorkerDeps {
   database: Database;
   log: Logger;
-  /** The environment the roles read their sections from (DATA_DIR, E621_*). */
-  env: Record<string, string | undefined>;
+  /** The roles' configuration, read once when the process started (src/worker/config.ts). */
+  config: WorkerConfig;
   /** The roles this worker serves: only their handlers are built (and only their configuration needed). */
   roles: readonly WorkerRole[];
   /** Posts progress and results into project threads (REST only). */
   discord: DiscordPoster;
-  /** An e621 client to use instead of one built from `env` (one shared with the bot in `kiln start`). */
+  /** An e621 client to use instead of one built from `config` (one shared with the bot in `kiln start`). */
   e621?: E621Client | undefined;
   /** How often a job's status message is edited at most (default every 3 s). */
   statusIntervalMs?: number | undefined;
@@ -93,9 +90,9 @@ function unwritableReason(dir: string): string | null {
 }
 
 function fetchHandler(deps: WorkerDeps): JobHandler<'fetch'> {
-  const { DATA_DIR } = readConfig(['runtime'], deps.env);
+  const { DATA_DIR } = deps.config.runtime;
   // Throws a ConfigError naming E621_USER when it is missing: the fetch role does not start without it.
-  const e621 = deps.e621 ?? createE621Client(readConfig(['e621'], deps.env), { log: deps.log });
+  const e621 = deps.e621 ?? createE621Client(e621ConfigOf(deps.config), { log: deps.log });
   const findThread = projectThreadFinder(deps.database.db);
   return async (data, context) => {
     const reporter = createFetchReporter({
@@ -124,16 +121,10 @@ function fetchHandler(deps: WorkerDeps): JobHandler<'fetch'> {
 /** Builds the handler of every job this worker serves; the runtime refuses roles left without one. */
 export function createJobHandlers(deps: WorkerDeps): JobHandlers {
   const handlers: JobHandlers = {};
-  // Auto-tagging and the likeness check of trainings use the same models: one session each per process.
-  const taggers =
-    deps.taggers ??
-    (deps.roles.includes('autotag') && deps.roles.includes('train')
-      ? createTaggerPool({ modelsDir: resolve(readConfig(['tagger'], deps.env).MODELS_DIR), log: deps.log })
-      : undefined);
-  const shared = { ...deps, taggers };
+  // Auto-tagging and the likeness check of trainings share the process's tagger pool (src/tagger/pool.ts).
   if (deps.roles.includes('fetch')) handlers.fetch = fetchHandler(deps);
-  if (deps.roles.includes('autotag')) handlers.autotag = createAutotagHandler(autotagDepsFromEnv(shared));
-  if (deps.roles.includes('train')) handlers.train = createTrainHandler(trainDepsFromEnv(shared));
+  if (deps.roles.includes('autotag')) handlers.autotag = createAutotagHandler(autotagDepsFromEnv(deps));
+  if (deps.roles.includes('train')) handlers.train = createTrainHandler(trainDepsFromEnv(deps));
   return handlers;
 }
 

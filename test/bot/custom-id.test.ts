@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defineCustomId, positiveInt } from '../../src/bot/custom-id.ts';
-import { cardButtonId } from '../../src/bot/components/card-buttons.ts';
+import { defineCustomId, positiveInt } from '../../src/views/custom-id.ts';
+import { cardButtonId } from '../../src/views/card-ids.ts';
 
 describe('custom_id codecs', () => {
   it('round-trips typed data through a versioned prefix', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { scoreEpoch } from '../../src/core/epochs/index.ts';
-import { epochVoteId } from '../../src/bot/components/epoch-vote-ids.ts';
-import { epochVoteCard } from '../../src/bot/views/epoch-vote.ts';
+import { epochVoteId } from '../../src/views/epoch-vote-ids.ts';
+import { epochVoteCard } from '../../src/views/epoch-vote.ts';
 
 const scores = (epoch: number) =>
   scoreEpoch(epoch, [], { prompts: [], traits: ['blue_eyes'], outfits: [], overfitTags: [] });

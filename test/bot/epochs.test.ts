@@ -11,7 +11,7 @@ import { freezeDataset, setOverride } from '../../src/db/repositories/pruning.ts
 import { runsOfPlan } from '../../src/db/repositories/training.ts';
 import type { ProjectRow } from '../../src/db/schema/index.ts';
 import type { EpochCheckProject } from '../../src/training/epoch-check.ts';
-import { createTaggerPool, type TaggerPool } from '../../src/worker/jobs/autotag.ts';
+import { createTaggerPool, type TaggerPool } from '../../src/tagger/pool.ts';
 import { customIds, textOf, type FakeChannel, type FakeMessage } from '../fakes/discord/index.ts';
 import { generateTinyTagger } from '../fakes/tagger/index.ts';
 import { press } from '../helpers/press.ts';

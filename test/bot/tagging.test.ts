@@ -14,7 +14,9 @@ import {
   setCropBox,
   setOverride,
 } from '../../src/db/repositories/pruning.ts';
-import { listDecisions, listOutfits, listTaggedImages } from '../../src/db/repositories/tagging.ts';
+import { listTaggedImages } from '../../src/db/repositories/tagging.ts';
+import { listDecisions } from '../../src/db/repositories/tag-decisions.ts';
+import { listOutfits } from '../../src/db/repositories/outfits.ts';
 import {
   imageTagEdits,
   posts,
@@ -29,7 +31,8 @@ import { datasetCaptions } from '../../src/tagging/captions.ts';
 import { trainingCaptions } from '../../src/training/captions.ts';
 import { loadTrainingDataset } from '../../src/training/dataset.ts';
 import { createJobHandlers } from '../../src/worker/handlers.ts';
-import { createTaggerPool, type TaggerPool } from '../../src/worker/jobs/autotag.ts';
+import { createTaggerPool, type TaggerPool } from '../../src/tagger/pool.ts';
+import { readWorkerConfig } from '../../src/worker/config.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/worker/runtime.ts';
 import {
   customIds,
@@ -152,7 +155,7 @@ describe('tagging with friends: autotag, votes, outfits, doubtful tags, coverage
       handlers: createJobHandlers({
         database: h.database,
         log,
-        env: { DATA_DIR: h.dataDir, MODELS_DIR: modelsDir },
+        config: readWorkerConfig(['autotag'], { DATA_DIR: h.dataDir, MODELS_DIR: modelsDir }),
         roles: ['autotag'],
         discord: createDiscordPoster({ token: h.discord.token, apiUrl: h.discord.apiUrl }),
         statusIntervalMs: 100,

@@ -5,7 +5,7 @@ import { VOTE_CHOICES, type VoteChoice } from '../../src/core/pruning/votes.ts';
 import { getProject } from '../../src/db/repositories/projects.ts';
 import { loadImageStates } from '../../src/db/repositories/pruning.ts';
 import { pruneVotes } from '../../src/db/schema/index.ts';
-import { imageLine } from '../../src/bot/views/prune-gallery.ts';
+import { imageLine } from '../../src/views/prune-gallery.ts';
 import { customIds, textOf, type FakeChannel, type FakeMessage } from '../fakes/discord/index.ts';
 import { startBotHarness, type BotHarness } from '../helpers/bot-harness.ts';
 import { given } from '../helpers/given.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planTraining, type BaseModel } from '../../src/core/training/plan.ts';
 import type { TrainingPlanRow } from '../../src/db/schema/index.ts';
-import { planCardMessage } from '../../src/bot/views/train-plan.ts';
+import { planCardMessage } from '../../src/views/train-plan.ts';
 
 /** The plan card of an SDXL plan, rendered without Discord: the numbers, their sources, the SDXL differences. */
 

@@ -8,6 +8,7 @@ import type { E621Client } from '../../src/e621/client.ts';
 import { createDiscordPoster } from '../../src/notify/discord-rest.ts';
 import { openRedis } from '../../src/queue/connection.ts';
 import type { WorkerRole } from '../../src/queue/contracts.ts';
+import { readWorkerConfig } from '../../src/worker/config.ts';
 import { createJobHandlers } from '../../src/worker/handlers.ts';
 import { createTrainHandler, recoverStaleRuns, type TrainJobDeps } from '../../src/worker/jobs/train.ts';
 import { startWorkerRuntime, type JobHandlers, type WorkerRuntime } from '../../src/worker/runtime.ts';
@@ -101,7 +102,7 @@ export function startWorkerHarness(h: BotHarness, options: WorkerHarnessOptions 
     const built: JobHandlers = createJobHandlers({
       database: h.database,
       log,
-      env: { DATA_DIR: h.dataDir },
+      config: readWorkerConfig(roles, { DATA_DIR: h.dataDir }),
       roles: roles.filter((role) => role !== 'train'),
       discord: poster,
       e621: options.e621,

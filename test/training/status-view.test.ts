@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { lossChartSvg, renderLossChart, thinPoints } from '../../src/training/loss-chart.ts';
-import { formatSpeed, progressBar, runStatusMessage, statusLines } from '../../src/training/status-view.ts';
+import { formatSpeed, progressBar, runStatusMessage, statusLines } from '../../src/views/run-status.ts';
 import { assertFolderSafeMainTag, parseSamplePrompts, parseStrength } from '../../src/training/plan.ts';
 import { serverUploadLimit, effectiveUploadLimit } from '../../src/delivery/upload-limit.ts';
 

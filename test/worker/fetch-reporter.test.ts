@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/log.ts';
 import type { DiscordPoster, OutgoingMessage } from '../../src/notify/discord-rest.ts';
 import type { JobStatusProgress } from '../../src/queue/job-progress.ts';
-import { fetchSummaryMessage } from '../../src/worker/fetch-messages.ts';
+import { fetchSummaryMessage } from '../../src/views/fetch-messages.ts';
 import { createFetchReporter, type ReportingJob } from '../../src/worker/fetch-reporter.ts';
 import type { FetchProgress, FetchSummary } from '../../src/worker/jobs/fetch.ts';
 import { checkMessageBody, LIMITS, MessageFlag } from '../fakes/discord/validation.ts';

@@ -3,6 +3,7 @@ import { ConfigError, readConfig } from '../../src/config/env.ts';
 import type { Database } from '../../src/db/client.ts';
 import { createLogger } from '../../src/log.ts';
 import type { DiscordPoster } from '../../src/notify/discord-rest.ts';
+import { readWorkerConfig } from '../../src/worker/config.ts';
 import { createJobHandlers, workerConfigProblems } from '../../src/worker/handlers.ts';
 
 const log = createLogger('silent');
@@ -49,22 +50,52 @@ describe('the worker configuration', () => {
     );
   });
 
+  it("reads the roles' configuration once, naming what is wrong before any handler is built", () => {
+    expect(() =>
+      readWorkerConfig(['fetch'], {
+        E621_USER: 'someone',
+        E621_BASE_URL: 'not a url',
+        GPU_MEMORY_GB: 'lots',
+      }),
+    ).toThrow(/E621_BASE_URL[\s\S]*GPU_MEMORY_GB|GPU_MEMORY_GB[\s\S]*E621_BASE_URL/);
+    const config = readWorkerConfig(['autotag', 'train'], { DATA_DIR: '/srv/kiln', GPU_MEMORY_GB: '12' });
+    expect(config).toMatchObject({
+      runtime: { DATA_DIR: '/srv/kiln' },
+      trainer: { GPU_MEMORY_GB: 12 },
+      e621: null,
+    });
+  });
+
   it('refuses to build the fetch handler without an e621 user name, and builds only the roles served', () => {
-    expect(() => createJobHandlers({ database, log, env: {}, roles: ['fetch'], discord: poster })).toThrow(
-      ConfigError,
-    );
-    expect(() => createJobHandlers({ database, log, env: {}, roles: ['fetch'], discord: poster })).toThrow(
-      /E621_USER is required/,
-    );
-    expect(Object.keys(createJobHandlers({ database, log, env: {}, roles: [], discord: poster }))).toEqual(
-      [],
-    );
+    expect(() =>
+      createJobHandlers({
+        database,
+        log,
+        config: readWorkerConfig(['fetch'], {}),
+        roles: ['fetch'],
+        discord: poster,
+      }),
+    ).toThrow(ConfigError);
+    expect(() =>
+      createJobHandlers({
+        database,
+        log,
+        config: readWorkerConfig(['fetch'], {}),
+        roles: ['fetch'],
+        discord: poster,
+      }),
+    ).toThrow(/E621_USER is required/);
+    expect(
+      Object.keys(
+        createJobHandlers({ database, log, config: readWorkerConfig([], {}), roles: [], discord: poster }),
+      ),
+    ).toEqual([]);
     expect(
       Object.keys(
         createJobHandlers({
           database,
           log,
-          env: { E621_USER: 'someone' },
+          config: readWorkerConfig(['fetch'], { E621_USER: 'someone' }),
           roles: ['fetch'],
           discord: poster,
         }),

@@ -13,10 +13,10 @@ import { ensureProjectThread } from '../project-thread.ts';
 import { renderPager } from '../review.ts';
 import { contactSheetTiles, describeFrozenDataset, finalizedMessage } from '../finalize.ts';
 import type { ComponentHandler } from '../handler-types.ts';
-import { keptListMessage } from '../views/kept-list.ts';
-import { cropListMessage } from '../views/crop-list.ts';
+import { keptListMessage } from '../../views/kept-list.ts';
+import { cropListMessage } from '../../views/crop-list.ts';
 import { cropsOfProject } from '../../db/repositories/pruning.ts';
-import { boardId, type BoardAction } from './prune-ids.ts';
+import { boardId, type BoardAction } from '../../views/prune-ids.ts';
 import { enqueueAutotag } from '../tagging.ts';
 
 export const pruneBoard: ComponentHandler<{ projectId: number; action: BoardAction; page: number }> = {

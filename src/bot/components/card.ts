@@ -1,9 +1,9 @@
 import { assertCanEdit, loadProjectForComponent } from '../project-access.ts';
 import type { ComponentHandler } from '../handler-types.ts';
-import { notesModal } from '../views/notes-modal.ts';
-import { projectInfoMessage } from '../views/project-info.ts';
-import { projectInfoText } from '../project-info-text.ts';
-import { cardButtonId, type CardAction } from './card-buttons.ts';
+import { notesModal } from '../../views/notes-modal.ts';
+import { projectInfoMessage } from '../../views/project-info.ts';
+import { projectInfoText } from '../../views/project-info-text.ts';
+import { cardButtonId, type CardAction } from '../../views/card-ids.ts';
 
 export const cardButtons: ComponentHandler<{ action: CardAction; projectId: number }> = {
   codec: cardButtonId,

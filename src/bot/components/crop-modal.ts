@@ -5,9 +5,9 @@ import { cropPreviewMessage } from '../crop-preview.ts';
 import { assertCanEdit } from '../project-access.ts';
 import { assertNotFrozen } from '../prune-access.ts';
 import type { ModalHandler } from '../handler-types.ts';
-import { CROP_FIELD, CROP_FIELD_LIMIT } from '../views/crop-modal.ts';
-import { readTextField } from '../text-limits.ts';
-import { cropModalId } from './prune-ids.ts';
+import { CROP_FIELD, CROP_FIELD_LIMIT } from '../../views/crop-modal.ts';
+import { readTextField } from '../../core/text-limits.ts';
+import { cropModalId } from '../../views/prune-ids.ts';
 
 /** A typed box is checked against the real image, stored unsaved, and previewed before Save. */
 export const cropModalSubmit: ModalHandler<{ cropId: number }> = {

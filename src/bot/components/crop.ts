@@ -6,8 +6,8 @@ import { cropPreviewMessage, savedCropMessage, trimmedBox } from '../crop-previe
 import { assertCanEdit } from '../project-access.ts';
 import { assertNotFrozen } from '../prune-access.ts';
 import type { ComponentHandler } from '../handler-types.ts';
-import { cropModal } from '../views/crop-modal.ts';
-import { cropId, type CropAction } from './prune-ids.ts';
+import { cropModal } from '../../views/crop-modal.ts';
+import { cropId, type CropAction } from '../../views/prune-ids.ts';
 
 export const cropButtons: ComponentHandler<{ cropId: number; action: CropAction }> = {
   codec: cropId,

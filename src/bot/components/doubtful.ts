@@ -8,7 +8,7 @@ import { doubtfulList } from '../../tagging/doubtful.ts';
 import { datasetThumbnail } from '../../tagging/pixels.ts';
 import type { ProjectTagging } from '../../tagging/project-tags.ts';
 import type { ComponentHandler, ModalHandler } from '../handler-types.ts';
-import { readTextField } from '../text-limits.ts';
+import { readTextField } from '../../core/text-limits.ts';
 import { assertCanEdit, loadProjectForComponent } from '../project-access.ts';
 import { parseTagList, loadTaggedProject } from '../tagging.ts';
 import {
@@ -18,9 +18,15 @@ import {
   doubtfulDoneView,
   doubtfulPagerView,
   imageLabel,
-} from '../views/doubtful-pager.ts';
-import { asReply, type TaggingView } from '../views/tagging-view.ts';
-import { doubtId, doubtModalId, taggingId, type DoubtAction, type TaggingAction } from './tagging-ids.ts';
+} from '../../views/doubtful-pager.ts';
+import { asReply, type TaggingView } from '../../views/tagging-view.ts';
+import {
+  doubtId,
+  doubtModalId,
+  taggingId,
+  type DoubtAction,
+  type TaggingAction,
+} from '../../views/tagging-ids.ts';
 
 /** The tagged image behind a pager button, with its project loaded for the tagging state. */
 async function loadPagerImage(db: Db, imageId: number, guildId: string) {

@@ -23,8 +23,8 @@ import { parseInfoInput } from '../../training/info-input.ts';
 import type { ComponentHandler } from '../handler-types.ts';
 import { assertCanEdit, loadProjectForComponent } from '../project-access.ts';
 import { uploadLimitOf } from '../upload-limit.ts';
-import { epochVoteCard } from '../views/epoch-vote.ts';
-import { epochVoteId, type EpochAction } from './epoch-vote-ids.ts';
+import { epochVoteCard } from '../../views/epoch-vote.ts';
+import { epochVoteId, type EpochAction } from '../../views/epoch-vote-ids.ts';
 
 /**
  * The epoch vote card's buttons: friends vote for an epoch (a new click replaces their vote); the owner (or an

@@ -1,13 +1,12 @@
-import { eq } from 'drizzle-orm';
 import { suggestTopCentredSquare } from '../../core/pruning/crops.ts';
 import { addCrop, ensureHeadCrop, loadImageStates, setOverride } from '../../db/repositories/pruning.ts';
-import { pruneVotes } from '../../db/schema/index.ts';
+import { votesOnImage } from '../../db/repositories/prune-votes.ts';
 import { assertCanEdit } from '../project-access.ts';
 import { assertNotFrozen, loadImageForComponent } from '../prune-access.ts';
 import type { ComponentHandler } from '../handler-types.ts';
-import { imageDetailMessage } from '../views/image-detail.ts';
-import { cropModal } from '../views/crop-modal.ts';
-import { imageId, type ImageAction } from './prune-ids.ts';
+import { imageDetailMessage } from '../../views/image-detail.ts';
+import { cropModal } from '../../views/crop-modal.ts';
+import { imageId, type ImageAction } from '../../views/prune-ids.ts';
 
 export const imageDetail: ComponentHandler<{ candidateId: number; action: ImageAction }> = {
   codec: imageId,
@@ -55,10 +54,7 @@ export const imageDetail: ComponentHandler<{ candidateId: number; action: ImageA
       }
     }
     const [state] = await loadImageStates(db, project, [candidateId]);
-    const votes = await db
-      .select({ userId: pruneVotes.userId, choice: pruneVotes.choice })
-      .from(pruneVotes)
-      .where(eq(pruneVotes.candidateId, candidateId));
+    const votes = await votesOnImage(db, candidateId);
     const voters = votes.length
       ? votes.map((vote) => `<@${vote.userId}> ${vote.choice}`).join(' · ')
       : 'No votes yet.';

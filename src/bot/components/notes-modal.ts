@@ -2,8 +2,8 @@ import { updateNotes } from '../../db/repositories/projects.ts';
 import { assertCanEdit, loadProjectForComponent } from '../project-access.ts';
 import { refreshProjectCard } from '../project-thread.ts';
 import type { ModalHandler } from '../handler-types.ts';
-import { readNotesModal } from '../views/notes-modal.ts';
-import { notesModalId } from './card-buttons.ts';
+import { readNotesModal } from '../../views/notes-modal.ts';
+import { notesModalId } from '../../views/card-ids.ts';
 
 export const notesModalSubmit: ModalHandler<{ projectId: number }> = {
   codec: notesModalId,

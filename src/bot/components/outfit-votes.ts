@@ -2,15 +2,15 @@ import { LabelBuilder, ModalBuilder, TextInputBuilder, TextInputStyle } from 'di
 import { writeVote } from '../vote-write.ts';
 import { UserError } from '../../core/errors.ts';
 import { captionName } from '../../core/tags/names.ts';
-import { castOutfitVote, getOutfit, outfitTally, setOutfitOverride } from '../../db/repositories/tagging.ts';
+import { castOutfitVote, getOutfit, outfitTally, setOutfitOverride } from '../../db/repositories/outfits.ts';
 import type { Db } from '../../db/client.ts';
 import { outfitCardView } from '../../tagging/cards.ts';
 import { loadProjectTagging, outfitSuggestionsOf } from '../../tagging/project-tags.ts';
 import type { ComponentHandler, ModalHandler } from '../handler-types.ts';
 import { assertCanEdit, loadProjectForComponent } from '../project-access.ts';
 import { loadTaggedProject, OUTFIT_LIMITS, proposeOutfitFromInput, restPoster } from '../tagging.ts';
-import { outfitOwnerPanel } from '../views/tag-cards.ts';
-import { asReply, asRest } from '../views/tagging-view.ts';
+import { outfitOwnerPanel } from '../../views/tag-cards.ts';
+import { asReply, asRest } from '../../views/tagging-view.ts';
 import {
   outfitModalId,
   outfitOwnerId,
@@ -18,7 +18,7 @@ import {
   outfitVoteId,
   type OutfitCardAction,
   type OwnerOutfitAction,
-} from './tagging-ids.ts';
+} from '../../views/tagging-ids.ts';
 
 async function loadOutfit(db: Db, outfitId: number, guildId: string) {
   const outfit = await getOutfit(db, outfitId);

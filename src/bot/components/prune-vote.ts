@@ -4,7 +4,7 @@ import { writeVote } from '../vote-write.ts';
 import type { VoteChoice } from '../../core/pruning/votes.ts';
 import type { ComponentHandler } from '../handler-types.ts';
 import { assertNotFrozen, loadImageForComponent } from '../prune-access.ts';
-import { voteId } from './prune-ids.ts';
+import { voteId } from '../../views/prune-ids.ts';
 
 export const HEADSHOT_NEXT_STEP =
   'Headshot vote counted. It becomes a training image once someone saves its crop box around the face: ' +

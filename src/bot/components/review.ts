@@ -3,7 +3,7 @@ import { writeVote } from '../vote-write.ts';
 import type { ComponentHandler } from '../handler-types.ts';
 import { assertNotFrozen, loadImageForComponent } from '../prune-access.ts';
 import { renderPager } from '../review.ts';
-import { reviewId, type ReviewAction } from './prune-ids.ts';
+import { reviewId, type ReviewAction } from '../../views/prune-ids.ts';
 
 /** Clicks inside a friend's ephemeral pager: vote and move on, skip, or go back. */
 export const reviewPager: ComponentHandler<{ candidateId: number; action: ReviewAction }> = {

@@ -5,14 +5,19 @@ import {
   decisionTallies,
   getDecision,
   setDecisionOverride,
-} from '../../db/repositories/tagging.ts';
+} from '../../db/repositories/tag-decisions.ts';
 import { foldCardOfMessage } from '../../tagging/cards.ts';
 import type { ComponentHandler } from '../handler-types.ts';
 import { assertCanEdit, loadProjectForComponent } from '../project-access.ts';
 import { restPoster } from '../tagging.ts';
-import { foldOutcomeText, foldOwnerPanel } from '../views/tag-cards.ts';
-import { asReply, asRest } from '../views/tagging-view.ts';
-import { foldOwnerId, foldVoteId, type FoldCardAction, type OwnerFoldAction } from './tagging-ids.ts';
+import { foldOutcomeText, foldOwnerPanel } from '../../views/tag-cards.ts';
+import { asReply, asRest } from '../../views/tagging-view.ts';
+import {
+  foldOwnerId,
+  foldVoteId,
+  type FoldCardAction,
+  type OwnerFoldAction,
+} from '../../views/tagging-ids.ts';
 
 async function loadDecision(db: Parameters<typeof getDecision>[0], decisionId: number, guildId: string) {
   const decision = await getDecision(db, decisionId);

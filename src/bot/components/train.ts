@@ -24,9 +24,9 @@ import {
   storePlanned,
 } from '../train-plan.ts';
 import { rememberUploadLimitOf } from '../upload-limit.ts';
-import { PLAN_FIELD_LIMITS, PLAN_FIELDS, planEditModal, runLine } from '../views/train-plan.ts';
-import { readTextField } from '../text-limits.ts';
-import { planButtonId, planModalId, runButtonId, type PlanAction } from './train-ids.ts';
+import { PLAN_FIELD_LIMITS, PLAN_FIELDS, planEditModal, runLine } from '../../views/train-plan.ts';
+import { readTextField } from '../../core/text-limits.ts';
+import { planButtonId, planModalId, runButtonId, type PlanAction } from '../../views/train-ids.ts';
 
 async function loadPlan(
   db: Db,

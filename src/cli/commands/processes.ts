@@ -7,6 +7,7 @@ import { openBotTraining } from '../../delivery/bot-training.ts';
 import type { E621Client } from '../../e621/client.ts';
 import { createProcessE621Client } from '../../e621/process-client.ts';
 import { createDiscordPoster } from '../../notify/discord-rest.ts';
+import { readWorkerConfig } from '../../worker/config.ts';
 import { createJobHandlers, recoverWorkerState, workerConfigProblems } from '../../worker/handlers.ts';
 import { startWorkerRuntime, type WorkerRuntime } from '../../worker/runtime.ts';
 import { trainRoleRefusal } from '../../worker/train-readiness.ts';
@@ -64,7 +65,7 @@ async function runProcesses(parts: readonly Part[]): Promise<void> {
       const workerDeps = {
         database: services.database,
         log: services.log,
-        env: processEnvironment(),
+        config: readWorkerConfig(roles, processEnvironment()),
         roles,
         discord: createDiscordPoster({ token: discord.DISCORD_TOKEN, apiUrl: discord.DISCORD_API_URL }),
         e621: e621 ?? undefined,
@@ -105,7 +106,7 @@ async function runProcesses(parts: readonly Part[]): Promise<void> {
   const stopHeartbeat = startHeartbeat(parts.join('+'), {
     postgres: async () => void (await services.database.pool.query('select 1')),
     redis: async () => void (await services.redis.ping()),
-    ...(bot ? { discord: async () => assertDiscordReady(bot) } : {}),
+    ...(bot ? { discord: () => Promise.resolve().then(() => assertDiscordReady(bot)) } : {}),
   });
   onShutdown(services.log, async () => {
     stopHeartbeat();

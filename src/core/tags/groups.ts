@@ -1,3 +1,4 @@
+// Long file: the guide's tag-group table is data, one rule a line; splitting it would scatter one table.
 import { canonicalTag } from './names.ts';
 import type { TagCategory } from './types.ts';
 

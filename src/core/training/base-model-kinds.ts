@@ -1,4 +1,4 @@
-import type { ModelFamily, TagStyle } from './plan.ts';
+import type { ModelFamily, TagStyle } from './vocabulary.ts';
 
 /**
  * Named SDXL base models whose habits Kiln knows. Illustrious, NoobAI and Pony are structurally the same SDXL

@@ -1,4 +1,4 @@
-import type { ModelFamily, Preset } from './plan.ts';
+import type { ModelFamily, Preset } from './vocabulary.ts';
 
 /**
  * Training settings per model family and preset. SD 1.x is the guide's plan, number for number. SDXL takes what

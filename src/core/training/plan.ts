@@ -1,3 +1,4 @@
+// Long file: the guide's training plan reads as one derivation, every number next to its reason.
 import { UserError } from '../errors.ts';
 import {
   bucketResolutions,
@@ -14,11 +15,8 @@ import { familyPreset, type FamilyPreset, type OptimizerSettings } from './famil
  * uses, each with the reason it has that value, so the plan card and `kiln plan` can show their working.
  */
 
-export type Preset = 'full' | 'trash';
-export type ModelFamily = 'sd1' | 'sdxl';
-export type TagStyle = 'anime' | 'e621';
-/** What the U-Net predicts: the noise (ε, SD 1.5 and most SDXL) or the velocity (v, NoobAI-XL v-pred). */
-export type Prediction = 'epsilon' | 'v';
+export type { ModelFamily, Prediction, Preset, TagStyle } from './vocabulary.ts';
+import type { ModelFamily, Prediction, Preset, TagStyle } from './vocabulary.ts';
 
 export interface BaseModel {
   name: string;

@@ -315,6 +315,12 @@ export async function recordGalleryMessage(
   await db.insert(galleryMessages).values(values);
 }
 
+/** One gallery message of the prune thread, by its Discord message id. */
+export async function galleryMessageById(db: Db, messageId: string) {
+  const [message] = await db.select().from(galleryMessages).where(eq(galleryMessages.messageId, messageId));
+  return message ?? null;
+}
+
 export async function galleryMessagesFor(db: Db, candidateId: number) {
   return db
     .select()

@@ -1,8 +1,6 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DiscordAPIError, RESTJSONErrorCodes } from 'discord.js';
-import { readConfig } from '../../config/env.ts';
 import { isUserError, UserError } from '../../core/errors.ts';
 import { cleanupFlags } from '../../core/tags/cleanup.ts';
 import { coverageReport } from '../../core/tags/coverage.ts';
@@ -14,39 +12,37 @@ import { getProject } from '../../db/repositories/projects.ts';
 import {
   getReplacementData,
   getTaggerSettings,
-  insertFoldProposals,
-  listDecisions,
   loadDatasetSources,
   saveTaggedImages,
   type DatasetSource,
   type TaggedImageInput,
 } from '../../db/repositories/tagging.ts';
+import { insertFoldProposals, listDecisions } from '../../db/repositories/tag-decisions.ts';
 import type { ProjectRow } from '../../db/schema/index.ts';
 import type { Logger } from '../../log.ts';
 import type { DiscordPoster } from '../../notify/discord-rest.ts';
 import { createThrottledStatus, type ThrottledStatus } from '../../notify/throttled-status.ts';
-import { statusMessageOf } from '../../queue/job-progress.ts';
+import { jobStatusMessage } from '../../notify/job-status-message.ts';
 import { renderContactSheet, type SheetTile } from '../../storage/contact-sheet.ts';
 import { imageInput } from '../../storage/image-source.ts';
-import { modelPaths, MODEL_SPECS } from '../../tagger/download.ts';
-import type { ProviderChoice } from '../../tagger/model.ts';
-import { createTagger, type TaggedImage, type Tagger } from '../../tagger/tagger.ts';
+import { processTaggerPool, type TaggerPool } from '../../tagger/pool.ts';
+import type { TaggedImage, Tagger } from '../../tagger/tagger.ts';
 import type { TaggerKind } from '../../tagger/tags-file.ts';
-import { imageLabel } from '../../bot/views/doubtful-pager.ts';
+import { imageLabel } from '../../views/doubtful-pager.ts';
 import {
   autotagStatusView,
   cleanupFlagsView,
   coverageView,
   outfitSuggestionsView,
   type AutotagStatus,
-} from '../../bot/views/tagging-reports.ts';
-import { asRest } from '../../bot/views/tagging-view.ts';
+} from '../../views/tagging-reports.ts';
+import { asRest } from '../../views/tagging-view.ts';
 import { postFoldCards } from '../../tagging/cards.ts';
 import { doubtfulList } from '../../tagging/doubtful.ts';
 import { EVIDENCE_FLOOR, knownTags, postEvidence } from '../../tagging/evidence.ts';
 import { taggerInputPath } from '../../tagging/pixels.ts';
 import { loadProjectTagging, outfitSuggestionsOf } from '../../tagging/project-tags.ts';
-import type { WorkerDeps } from '../handlers.ts';
+import type { WorkerConfig } from '../config.ts';
 import type { JobContext, JobHandler } from '../runtime.ts';
 
 /**
@@ -64,87 +60,11 @@ const DEFAULT_STATUS_INTERVAL_MS = 3000;
 /** Thumbnails on the clean-up sheet (the list names every flagged image). */
 const MAX_FLAG_TILES = 40;
 
-// ── the taggers: one session per model per process ──────────────────────────────────────────────────────
-
-export interface TaggerPool {
-  readonly modelsDir: string;
-  /** The tagger of one kind, loaded on first use and kept for the life of the process. */
-  get(kind: TaggerKind): Promise<Tagger>;
-  /** Forgets a tagger that failed mid-run, so the next job loads a fresh session. */
-  discard(kind: TaggerKind): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function fileSize(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return 0;
-  }
-}
-
-export function createTaggerPool(options: {
-  modelsDir: string;
-  providers?: ProviderChoice;
-  batchSize?: number;
-  log: Logger;
-}): TaggerPool {
-  const loaded = new Map<TaggerKind, Promise<Tagger>>();
-  const load = async (kind: TaggerKind): Promise<Tagger> => {
-    const paths = modelPaths(options.modelsDir, kind);
-    for (const path of [paths.modelPath, paths.tagsPath]) {
-      if ((await fileSize(path)) === 0) {
-        throw new UserError(
-          'model-missing',
-          `The ${MODEL_SPECS[kind].label} is not installed on this worker: ${path} is missing. Run \`kiln models download\` on the worker machine (models folder: ${options.modelsDir}), then \`/lora autotag\` again.`,
-        );
-      }
-    }
-    return createTagger({
-      kind,
-      modelPath: paths.modelPath,
-      tagsPath: paths.tagsPath,
-      providers: options.providers ?? 'auto',
-      ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
-      log: options.log,
-    });
-  };
-  return {
-    modelsDir: options.modelsDir,
-    get(kind) {
-      let tagger = loaded.get(kind);
-      if (!tagger) {
-        const loading = load(kind);
-        tagger = loading;
-        loaded.set(kind, loading);
-        loading.catch(() => {
-          if (loaded.get(kind) === loading) loaded.delete(kind);
-        });
-      }
-      return tagger;
-    },
-    async discard(kind) {
-      const tagger = loaded.get(kind);
-      loaded.delete(kind);
-      await tagger?.then((t) => t.close()).catch(() => undefined);
-    },
-    async close() {
-      const all = [...loaded.values()];
-      loaded.clear();
-      await Promise.all(all.map((tagger) => tagger.then((t) => t.close()).catch(() => undefined)));
-    },
-  };
-}
-
 // ── the status message ───────────────────────────────────────────────────────────────────────────────────
 
 interface StatusReporter {
   update(status: AutotagStatus): void;
   finish(status: AutotagStatus): Promise<void>;
-}
-
-function isUnknownMessage(error: unknown): boolean {
-  return error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.UnknownMessage;
 }
 
 /** One status message per job; a retried job edits the message its first attempt posted. */
@@ -156,24 +76,10 @@ function createStatusReporter(
   intervalMs: number,
 ): StatusReporter {
   if (channelId === null) return { update: () => undefined, finish: () => Promise.resolve() };
-  const earlier = statusMessageOf(context.job.progress);
+  const sendStatus = jobStatusMessage({ poster, channelId, job: context.job });
   const status: ThrottledStatus<AutotagStatus> = createThrottledStatus<AutotagStatus>({
     intervalMs,
-    async send(state, messageId) {
-      const message = asRest(autotagStatusView(state));
-      const existing = messageId ?? (earlier?.channelId === channelId ? earlier.messageId : null);
-      if (existing !== null) {
-        try {
-          await poster.edit(channelId, existing, message);
-          return existing;
-        } catch (error) {
-          if (!isUnknownMessage(error)) throw error;
-        }
-      }
-      const created = await poster.post(channelId, message);
-      await context.job.updateProgress({ statusMessage: { channelId, messageId: created } });
-      return created;
-    },
+    send: (state, messageId) => sendStatus(asRest(autotagStatusView(state)), messageId),
     onError: (error) => log.warn({ err: error }, 'could not update the autotag status message'),
   });
   return {
@@ -418,16 +324,23 @@ export function createAutotagHandler(deps: AutotagJobDeps): JobHandler<'autotag'
   };
 }
 
-/** The autotag role's dependencies from the worker's environment (DATA_DIR, MODELS_DIR). */
-export function autotagDepsFromEnv(deps: WorkerDeps): AutotagJobDeps {
-  const config = readConfig(['runtime', 'tagger'], deps.env);
+/** The autotag role's dependencies from the worker's configuration (DATA_DIR, MODELS_DIR). */
+export function autotagDepsFromEnv(deps: {
+  database: { db: Db };
+  log: Logger;
+  config: WorkerConfig;
+  discord: DiscordPoster;
+  statusIntervalMs?: number | undefined;
+  taggers?: TaggerPool | undefined;
+}): AutotagJobDeps {
+  const config = { ...deps.config.runtime, ...deps.config.tagger };
   const log = deps.log.child({ role: 'autotag' });
   return {
     db: deps.database.db,
     poster: deps.discord,
     log,
     dataDir: config.DATA_DIR,
-    taggers: deps.taggers ?? createTaggerPool({ modelsDir: config.MODELS_DIR, log }),
+    taggers: deps.taggers ?? processTaggerPool(config.MODELS_DIR, log),
     statusIntervalMs: deps.statusIntervalMs,
   };
 }

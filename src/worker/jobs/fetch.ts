@@ -1,11 +1,10 @@
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
 import { findDuplicates, type DuplicateDecision } from '../../core/dedupe/index.ts';
 import { UserError } from '../../core/errors.ts';
 import type { SkipCode } from '../../core/query/plan.ts';
 import { querySchema } from '../../core/query/schema.ts';
 import type { Db } from '../../db/client.ts';
-import { projects } from '../../db/schema/projects.ts';
+import { getProject } from '../../db/repositories/projects.ts';
 import type { Logger } from '../../log.ts';
 import { acquireImages, type AcquireTask } from '../../e621/acquire.ts';
 import type { E621Client } from '../../e621/client.ts';
@@ -22,7 +21,7 @@ import {
   startOrResumeRun,
   upsertPosts,
   upsertSelection,
-} from './fetch-store.ts';
+} from '../../db/repositories/fetch-runs.ts';
 
 /**
  * The fetch job: search e621 with the project's query, store posts, download and resize the top N into
@@ -108,11 +107,8 @@ export function createFetchHandler(deps: FetchJobDeps): JobHandler<'fetch'> {
   return async (data, context) => {
     const { db, e621 } = deps;
     const log = context.log;
-    const [project] = await db
-      .select({ id: projects.id, query: projects.query })
-      .from(projects)
-      .where(eq(projects.id, data.projectId));
-    if (project === undefined)
+    const project = await getProject(db, data.projectId);
+    if (project === null)
       throw new UserError('project-not-found', `Project #${data.projectId} no longer exists.`);
     const parsedQuery = querySchema.safeParse(project.query);
     if (!parsedQuery.success) {

@@ -1,15 +1,15 @@
+// Long file: the train job in one class; to be split by concept (session, status, epoch check, delivery) once the branches editing it are merged (issue 13).
 import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { UnrecoverableError } from 'bullmq';
 import type { RESTPostAPIChannelMessageJSONBody } from 'discord.js';
-import { readConfig } from '../../config/env.ts';
 import { isUserError, UserError } from '../../core/errors.ts';
 import { scoreTable, type EpochScores } from '../../core/epochs/index.ts';
 import { buildInfoTxt, type InfoTxtInput } from '../../core/info-txt.ts';
 import { checkpointEpoch } from '../../core/training/outputs.ts';
 import { listEpochs, saveEpochScores, setEpochFile } from '../../db/repositories/epochs.ts';
-import { epochVoteCard } from '../../bot/views/epoch-vote.ts';
+import { epochVoteCard } from '../../views/epoch-vote.ts';
 import type { Tagger } from '../../tagger/tagger.ts';
 import type { TaggerKind } from '../../tagger/tags-file.ts';
 import {
@@ -20,7 +20,7 @@ import {
   type EpochCheckPlan,
   type EpochCheckProject,
 } from '../../training/epoch-check.ts';
-import { createTaggerPool, type TaggerPool } from './autotag.ts';
+import { processTaggerPool, type TaggerPool } from '../../tagger/pool.ts';
 import { formatNotes } from '../../core/project/research-notes.ts';
 import { formatScientific, type BaseModel, type TrainingPlan } from '../../core/training/plan.ts';
 import type { Db } from '../../db/client.ts';
@@ -62,7 +62,7 @@ import {
   readSafetensorsHeader,
   sha256File,
 } from '../../trainer/safetensors.ts';
-import { planCardMessage } from '../../bot/views/train-plan.ts';
+import { planCardMessage } from '../../views/train-plan.ts';
 import { assertFinalized, loadTrainingDataset } from '../../training/dataset.ts';
 import { renderLossChart, type LossPoint } from '../../training/loss-chart.ts';
 import { assertFolderSafeMainTag, NO_EPOCH_SAMPLES, planForRun } from '../../training/plan.ts';
@@ -76,7 +76,8 @@ import {
   runStatusMessage,
   type RunStatus,
   type RunStatusState,
-} from '../../training/status-view.ts';
+} from '../../views/run-status.ts';
+import type { WorkerConfig } from '../config.ts';
 import type { JobContext, JobHandler } from '../runtime.ts';
 
 /**
@@ -125,32 +126,21 @@ export interface TrainJobDeps {
   epochs?: number;
 }
 
-/** One tagger pool per models folder for the whole process (the train role shares it across runs). */
-const sharedPools = new Map<string, TaggerPool>();
-function sharedTaggerPool(modelsDir: string, log: Logger): TaggerPool {
-  let pool = sharedPools.get(modelsDir);
-  if (!pool) {
-    pool = createTaggerPool({ modelsDir, log });
-    sharedPools.set(modelsDir, pool);
-  }
-  return pool;
-}
-
 export const WORKER_STOPPED_MESSAGE =
   'The GPU worker stopped in the middle of this training (it was killed, crashed or restarted), so the run was lost. Press **Start again** on the plan card.';
 
 const HEARTBEAT_MS = 30_000;
 
-/** The train role's dependencies from the environment (trainer and runtime sections). */
+/** The train role's dependencies from the worker's configuration (trainer and runtime sections). */
 export function trainDepsFromEnv(deps: {
   database: { db: Db };
   log: Logger;
-  env: Record<string, string | undefined>;
+  config: WorkerConfig;
   discord: DiscordPoster;
   taggers?: TaggerPool | undefined;
 }): TrainJobDeps {
-  const config = readConfig(['runtime', 'trainer'], deps.env);
-  const { MODELS_DIR } = readConfig(['tagger'], deps.env);
+  const config = { ...deps.config.runtime, ...deps.config.trainer };
+  const { MODELS_DIR } = deps.config.tagger;
   const links =
     config.PUBLIC_URL && config.LINK_SECRET
       ? createLinkSigner({
@@ -186,7 +176,7 @@ export function trainDepsFromEnv(deps: {
     workerName: hostname(),
     epochSamples: config.TRAIN_EPOCH_SAMPLES !== 'off',
     trainDevice: config.TRAIN_DEVICE,
-    taggers: deps.taggers ?? sharedTaggerPool(resolve(MODELS_DIR), deps.log.child({ role: 'train' })),
+    taggers: deps.taggers ?? processTaggerPool(MODELS_DIR, deps.log.child({ role: 'train' })),
   };
 }
 

@@ -20,7 +20,11 @@ import { openRedis } from '../../../src/queue/connection.ts';
 import { queueNameForRole } from '../../../src/queue/contracts.ts';
 import { createProducer } from '../../../src/queue/producer.ts';
 import { createFetchHandler, type FetchProgress, type FetchSummary } from '../../../src/worker/jobs/fetch.ts';
-import { findRunningFetch, startOrResumeRun } from '../../../src/worker/jobs/fetch-store.ts';
+import {
+  findLiveFetch,
+  findRunningFetch,
+  startOrResumeRun,
+} from '../../../src/db/repositories/fetch-runs.ts';
 import { startWorkerRuntime } from '../../../src/worker/runtime.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
 import { freshQueuePrefix, TEST_REDIS_URL } from '../../helpers/redis.ts';
@@ -233,6 +237,9 @@ describe('the fetch job', () => {
       query: krystalQuery,
       now: stale,
     });
+    // The bot's /lora fetch and /lora query ask the same question the job does.
+    expect(await findRunningFetch(database.db, projectId)).toMatchObject({ id: run.id });
+    expect(await findLiveFetch(database.db, projectId)).toBeNull();
     const summary = (await handler()({ projectId, requestedBy: USER }, context('job-4'))) as FetchSummary;
     expect(summary.found).toBe(11);
     const [dead] = await database.db.select().from(fetchRuns).where(eq(fetchRuns.id, run.id));

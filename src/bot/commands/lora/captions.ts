@@ -11,8 +11,8 @@ import {
   withProjectOption,
 } from '../../project-access.ts';
 import { loadTaggedProject } from '../../tagging.ts';
-import { captionsPreviewView, type CaptionSetPreview } from '../../views/captions-preview.ts';
-import { asReply } from '../../views/tagging-view.ts';
+import { captionsPreviewView, type CaptionSetPreview } from '../../../views/captions-preview.ts';
+import { asReply } from '../../../views/tagging-view.ts';
 
 /** Bars in the tag-frequency chart. */
 const CHART_TAGS = 25;

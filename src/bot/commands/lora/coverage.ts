@@ -7,8 +7,8 @@ import {
   withProjectOption,
 } from '../../project-access.ts';
 import { loadTaggedProject } from '../../tagging.ts';
-import { coverageView } from '../../views/tagging-reports.ts';
-import { asReply } from '../../views/tagging-view.ts';
+import { coverageView } from '../../../views/tagging-reports.ts';
+import { asReply } from '../../../views/tagging-view.ts';
 
 /** `/lora coverage`: each toggleable element's share against the guide's ¼–½ rule, headshots, traits left. */
 export const coverage: Subcommand = {

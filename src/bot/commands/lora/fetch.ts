@@ -5,7 +5,7 @@ import type { ProjectRow } from '../../../db/schema/index.ts';
 import type { Db } from '../../../db/client.ts';
 import { statusMessageOf } from '../../../queue/job-progress.ts';
 import { UNFINISHED_JOB_STATES, type JobInfo, type JobProducer } from '../../../queue/producer.ts';
-import { findRunningFetch, STALE_RUN_MS } from '../../../worker/jobs/fetch-store.ts';
+import { findLiveFetch } from '../../../db/repositories/fetch-runs.ts';
 import type { Subcommand } from '../../handler-types.ts';
 import {
   assertCanEdit,
@@ -40,8 +40,8 @@ function isUnfinished(info: JobInfo | null): info is JobInfo {
 
 /** The id for the next fetch job, or a UserError pointing at the fetch that runs or waits already. */
 async function nextFetchJobId(db: Db, jobs: JobProducer, project: ProjectRow): Promise<string> {
-  const running = await findRunningFetch(db, project.id);
-  if (running !== null && Date.now() - running.heartbeatAt.getTime() < STALE_RUN_MS) {
+  const running = await findLiveFetch(db, project.id);
+  if (running !== null) {
     const info = running.jobId ? await jobs.inspect('fetch', running.jobId) : null;
     const who = running.requestedBy ? ` by <@${running.requestedBy}>` : '';
     throw new UserError(

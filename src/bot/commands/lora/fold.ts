@@ -3,7 +3,7 @@ import { tagCounts } from '../../../core/tags/dataset.ts';
 import { validateFold } from '../../../core/tags/folds.ts';
 import { classifyTag } from '../../../core/tags/groups.ts';
 import { captionName } from '../../../core/tags/names.ts';
-import { requestTagDecision } from '../../../db/repositories/tagging.ts';
+import { requestTagDecision } from '../../../db/repositories/tag-decisions.ts';
 import { postFoldCards } from '../../../tagging/cards.ts';
 import { liveOutfits } from '../../../tagging/project-tags.ts';
 import type { Subcommand } from '../../handler-types.ts';

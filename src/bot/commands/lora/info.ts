@@ -5,8 +5,8 @@ import {
   withProjectOption,
 } from '../../project-access.ts';
 import type { Subcommand } from '../../handler-types.ts';
-import { projectInfoMessage } from '../../views/project-info.ts';
-import { projectInfoText } from '../../project-info-text.ts';
+import { projectInfoMessage } from '../../../views/project-info.ts';
+import { projectInfoText } from '../../../views/project-info-text.ts';
 
 export const info: Subcommand = {
   name: 'info',

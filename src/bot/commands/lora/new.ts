@@ -14,7 +14,7 @@ import {
   setProjectThread,
 } from '../../../db/repositories/projects.ts';
 import type { Subcommand } from '../../handler-types.ts';
-import { projectCardMessage } from '../../views/project-card.ts';
+import { projectCardMessage } from '../../../views/project-card.ts';
 
 export const newProject: Subcommand = {
   name: 'new',

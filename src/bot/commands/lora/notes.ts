@@ -6,7 +6,7 @@ import {
   withProjectOption,
 } from '../../project-access.ts';
 import type { Subcommand } from '../../handler-types.ts';
-import { notesModal } from '../../views/notes-modal.ts';
+import { notesModal } from '../../../views/notes-modal.ts';
 
 export const notes: Subcommand = {
   name: 'notes',

@@ -8,7 +8,7 @@ import {
   withProjectOption,
 } from '../../project-access.ts';
 import { plannedQuery } from '../../project-query.ts';
-import { previewMessage } from '../../views/query-preview.ts';
+import { previewMessage } from '../../../views/query-preview.ts';
 
 /** How many posts of each end of the ranking the preview shows. */
 const SHOWN_PER_END = 4;

@@ -18,10 +18,10 @@ import {
 import { assertNotFrozen } from '../../prune-access.ts';
 import { ensureProjectThread } from '../../project-thread.ts';
 import type { Subcommand } from '../../handler-types.ts';
-import { ranksLeftOut } from '../../../worker/jobs/fetch-store.ts';
-import { missingRanksNote } from '../../views/missing-ranks.ts';
-import { boardMessage } from '../../views/prune-board.ts';
-import { galleryMessage, IMAGES_PER_GALLERY } from '../../views/prune-gallery.ts';
+import { ranksLeftOut } from '../../../db/repositories/fetch-runs.ts';
+import { missingRanksNote } from '../../../views/missing-ranks.ts';
+import { boardMessage } from '../../../views/prune-board.ts';
+import { galleryMessage, IMAGES_PER_GALLERY } from '../../../views/prune-gallery.ts';
 
 export const prune: Subcommand = {
   name: 'prune',

@@ -8,7 +8,7 @@ import {
 } from '../../../core/query/schema.ts';
 import { parseTagGroups } from '../../../core/query/tags.ts';
 import { setProjectQuery } from '../../../db/repositories/acquisition.ts';
-import { findRunningFetch } from '../../../worker/jobs/fetch-store.ts';
+import { findLiveFetch } from '../../../db/repositories/fetch-runs.ts';
 import { autocompleteTagList, checkTagsExist, type TagToCheck } from '../../e621-tags.ts';
 import type { Subcommand } from '../../handler-types.ts';
 import { storedQuery } from '../../project-query.ts';
@@ -19,7 +19,7 @@ import {
   resolveProject,
   withProjectOption,
 } from '../../project-access.ts';
-import { queryChanges, queryMessage } from '../../views/query.ts';
+import { queryChanges, queryMessage } from '../../../views/query.ts';
 
 /**
  * `/lora query`: shows the project's e621 query and edits it. Every option is optional; with none it only
@@ -218,7 +218,7 @@ export const query: Subcommand = {
     if (!saved) throw new UserError('project-gone', 'This project no longer exists.');
     const notes: string[] = [];
     if (check.skipped !== null) notes.push(`-# New tags were not checked on e621: ${check.skipped}.`);
-    const running = await findRunningFetch(db, project.id);
+    const running = await findLiveFetch(db, project.id);
     if (running !== null) {
       notes.push(
         `A fetch is running with the previous query (run #${running.id}); the next fetch uses this one.`,

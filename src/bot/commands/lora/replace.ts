@@ -1,9 +1,9 @@
-import { eq, and } from 'drizzle-orm';
 import { rescaleCropBox } from '../../../core/pruning/crop-rescale.ts';
 import type { CropBox } from '../../../core/pruning/crops.ts';
 import { UserError } from '../../../core/errors.ts';
 import { cropsOfImage, saveReplacementWithCrops } from '../../../db/repositories/pruning.ts';
-import { projectCandidates, type CropRow } from '../../../db/schema/index.ts';
+import { candidateIdOfPost } from '../../../db/repositories/candidates.ts';
+import type { CropRow } from '../../../db/schema/index.ts';
 import { imagePixels } from '../../crop-access.ts';
 import { loadImageForComponent } from '../../prune-access.ts';
 import { fetchUploadedImage } from '../../../storage/uploaded-image.ts';
@@ -41,11 +41,8 @@ export const replace: Subcommand = {
     // A replacement does not change which images are in the dataset, so it is welcome after Finalize too
     // (the clean-up flags ask for exactly that); the next autotag and training use it.
     const postId = interaction.options.getInteger('post', true);
-    const [candidate] = await db
-      .select({ id: projectCandidates.id })
-      .from(projectCandidates)
-      .where(and(eq(projectCandidates.projectId, project.id), eq(projectCandidates.postId, postId)));
-    if (!candidate) {
+    const candidateId = await candidateIdOfPost(db, project.id, postId);
+    if (candidateId === null) {
       throw new UserError(
         'not-found',
         `Post ${postId} is not among the images of **${project.characterName}**.`,
@@ -55,10 +52,10 @@ export const replace: Subcommand = {
     const image = await fetchUploadedImage(attachment.url, { name: attachment.name, size: attachment.size });
     // Crop boxes are pixels of the picture they were drawn on: carry them over to the new size, or clear
     // the ones that no longer fit, so no export or training trips over a box outside the image.
-    const { image: current } = await loadImageForComponent(db, candidate.id, interaction.guildId);
+    const { image: current } = await loadImageForComponent(db, candidateId, interaction.guildId);
     const { size: before } = await imagePixels(db, dataDir, current);
     const after = { width: image.width, height: image.height };
-    const boxed = (await cropsOfImage(db, candidate.id)).filter((crop) => crop.box !== null);
+    const boxed = (await cropsOfImage(db, candidateId)).filter((crop) => crop.box !== null);
     const carried = boxed.map((crop) => ({
       crop,
       box: crop.box ? rescaleCropBox(crop.box, before, after) : null,
@@ -66,7 +63,7 @@ export const replace: Subcommand = {
     await saveReplacementWithCrops(
       db,
       {
-        candidateId: candidate.id,
+        candidateId: candidateId,
         md5: image.md5,
         format: image.format,
         width: image.width,
@@ -76,7 +73,7 @@ export const replace: Subcommand = {
       },
       carried.map(({ crop, box }) => ({ cropId: crop.id, box })),
     );
-    await pruneRefresher.imageChanged(candidate.id, project.id);
+    await pruneRefresher.imageChanged(candidateId, project.id);
     pruneRefresher.projectChanged(project.id);
     await interaction.editReply({
       content: [
