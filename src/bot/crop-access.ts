@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { UserError } from '../core/errors.ts';
 import type { Db } from '../db/client.ts';
-import { getCrop, getReplacement } from '../db/repositories/pruning.ts';
+import { getCrop, getReplacement } from '../db/repositories/crops.ts';
 import type { CropRow, ProjectRow } from '../db/schema/index.ts';
 import { imageInput } from '../storage/image-source.ts';
 import type { PruneImage } from '../db/repositories/pruning.ts';

@@ -9,12 +9,8 @@ import {
 import { countBoard, DATASET_TARGET, MIN_HEADSHOT_SHARE } from '../core/pruning/progress.ts';
 import { assignBucket, bucketResolutions, cropLoss, snapBucketRange } from '../core/training/buckets.ts';
 import type { Db } from '../db/client.ts';
-import {
-  cropsOfProject,
-  getReplacement,
-  loadImageStates,
-  type ImageState,
-} from '../db/repositories/pruning.ts';
+import { loadImageStates, type ImageState } from '../db/repositories/pruning.ts';
+import { cropsOfProject, getReplacement } from '../db/repositories/crops.ts';
 import type { CropRow, ProjectRow } from '../db/schema/index.ts';
 import { renderContactSheet, type SheetTile } from '../storage/contact-sheet.ts';
 import { imageInput } from '../storage/image-source.ts';

@@ -3,12 +3,8 @@ import { NO_MENTIONS } from '../notify/discord-rest.ts';
 import { countBoard, countCrops } from '../core/pruning/progress.ts';
 import type { Db } from '../db/client.ts';
 import { getProject } from '../db/repositories/projects.ts';
-import {
-  cropsOfProject,
-  galleryMessageById,
-  galleryMessagesFor,
-  loadImageStates,
-} from '../db/repositories/pruning.ts';
+import { galleryMessageById, galleryMessagesFor, loadImageStates } from '../db/repositories/pruning.ts';
+import { cropsOfProject } from '../db/repositories/crops.ts';
 import type { Logger } from '../log.ts';
 import { createChannelEdits, type ChannelEditOptions, type EditTarget } from '../notify/channel-edits.ts';
 import { followEditRateLimits } from '../notify/edit-rate-headers.ts';

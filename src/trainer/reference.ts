@@ -88,18 +88,34 @@ export function parseOptionsTsv(text: string): Map<string, OptionSpec> {
   return options;
 }
 
-const DATASET_KINDS: ReadonlySet<string> = new Set<DatasetValueKind>([
-  'int',
-  'bool',
-  'str',
-  'float',
-  'number',
-  'int-or-pair',
-  'float-pair',
-  'table',
-]);
+/** The schema names of sd-scripts' ConfigSanitizer, as the groups Kiln's checks use (A dataset level … G masks). */
+const SCHEMA_GROUPS: Record<string, keyof DatasetGroups | null> = {
+  dataset: 'A',
+  subset: 'B',
+  caption_dropout: 'C',
+  dreambooth_ascendable: 'D',
+  dreambooth_subset: 'E',
+  finetune_subset: 'F',
+  controlnet_ascendable: 'G',
+  controlnet_subset: 'G',
+  // Command-line only: not keys of a dataset TOML.
+  argparse_specific: null,
+};
 
-/** Reads `dataset-keys.tsv`: one row per key with its group (A–G), value kind and whether it is required. */
+/** voluptuous value types as the generator prints them. */
+const SCHEMA_KINDS: Record<string, DatasetValueKind> = {
+  int: 'int',
+  bool: 'bool',
+  str: 'str',
+  float: 'float',
+  'float or int': 'number',
+  'int or [int, int]': 'int-or-pair',
+  '[float, float]': 'float-pair',
+  dict: 'table',
+  'None or int': 'int',
+};
+
+/** Reads `dataset-keys.tsv` (generated from sd-scripts' ConfigSanitizer): schema, key, value type, required. */
 export function parseDatasetKeysTsv(text: string): DatasetGroups {
   const groups: DatasetGroups = {
     A: new Map(),
@@ -113,15 +129,14 @@ export function parseDatasetKeysTsv(text: string): DatasetGroups {
   const rows = dataRows(text);
   if (rows.shift()?.split('\t')[0] !== 'group') throw new Error('dataset-keys.tsv: missing header row');
   for (const row of rows) {
-    const [group, key, kind, required] = row.split('\t');
-    if (group === undefined || !(group in groups) || !key || !kind || !DATASET_KINDS.has(kind)) {
+    const [schema, key, type, required] = row.split('\t');
+    const group = schema === undefined ? undefined : SCHEMA_GROUPS[schema];
+    const kind = type === undefined ? undefined : SCHEMA_KINDS[type];
+    if (group === undefined || !key || !kind || (required !== 'yes' && required !== 'no')) {
       throw new Error(`dataset-keys.tsv: cannot read row ${JSON.stringify(row)}`);
     }
-    groups[group as keyof DatasetGroups].set(key, {
-      key,
-      kind: kind as DatasetValueKind,
-      required: required === 'true',
-    });
+    if (group === null) continue;
+    groups[group].set(key, { key, kind, required: required === 'yes' });
   }
   for (const [name, group] of Object.entries(groups)) {
     if (group.size === 0) throw new Error(`dataset-keys.tsv: key group ${name} not found`);

@@ -2,7 +2,8 @@ import { UserError } from '../core/errors.ts';
 import type { CropBox, CropKind } from '../core/pruning/crops.ts';
 import type { PostTags, Rating } from '../core/query/post.ts';
 import type { Db } from '../db/client.ts';
-import { cropsOfProject, loadImageStates } from '../db/repositories/pruning.ts';
+import { loadImageStates } from '../db/repositories/pruning.ts';
+import { cropsOfProject } from '../db/repositories/crops.ts';
 import { postTagsAndRatings, replacementSizes } from '../db/repositories/dataset-sources.ts';
 import type { ProjectRow } from '../db/schema/index.ts';
 

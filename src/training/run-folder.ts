@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TagStyle } from '../core/training/plan.ts';
 import type { Db } from '../db/client.ts';
-import { getReplacement } from '../db/repositories/pruning.ts';
+import { getReplacement } from '../db/repositories/crops.ts';
 import type { ProjectRow } from '../db/schema/index.ts';
 import { imageInput } from '../storage/image-source.ts';
 import { materializeRunFolder, type MaterializedFolder } from '../trainer/materialize.ts';

@@ -109,3 +109,12 @@ export const doubtModalId = defineCustomId<{ imageId: number }>('doubtadd', 1, {
     return imageId ? { imageId } : null;
   },
 });
+
+/** Drops an image the taggers could not read from a finalized dataset (the owner's way out of a broken file). */
+export const dropImageId = defineCustomId<{ candidateId: number }>('dropimg', 1, {
+  toParts: ({ candidateId }) => [candidateId],
+  fromParts: ([id]) => {
+    const candidateId = positiveInt(id);
+    return candidateId ? { candidateId } : null;
+  },
+});

@@ -42,6 +42,8 @@ export interface AutotagStatus {
     doubtfulImages: number;
     proposals: number;
     cleanupFlags: number;
+    /** Images left out because they could not be read (listed in a message of their own). */
+    untaggable?: number;
   };
   error?: string;
 }
@@ -73,6 +75,11 @@ export function autotagStatusView(status: AutotagStatus): TaggingView {
   if (status.phase === 'done' && summary) {
     lines.push(
       `Tagged **${summary.images}** images (${summary.images - summary.crops} kept + ${summary.crops} crops), **${summary.tags}** distinct tags.`,
+      ...(summary.untaggable
+        ? [
+            `⚠️ ${summary.untaggable} image${summary.untaggable === 1 ? '' : 's'} could not be read and ${summary.untaggable === 1 ? 'was' : 'were'} left out: see below.`,
+          ]
+        : []),
       summary.proposals > 0
         ? `🧬 ${summary.proposals} trait tags to vote on below: fold into the main tag, keep, or drop.`
         : '🧬 No new trait tags to fold.',

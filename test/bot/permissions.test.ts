@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureHeadCrop, setCropBox } from '../../src/db/repositories/pruning.ts';
+import { ensureHeadCrop, setCropBox } from '../../src/db/repositories/crops.ts';
 import { setEditorRole } from '../../src/db/repositories/projects.ts';
 import { replacements } from '../../src/db/schema/index.ts';
 import { customIds, textOf, type FakeChannel, type FakeMessage } from '../fakes/discord/index.ts';

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addCrop, setCropBox } from '../../src/db/repositories/pruning.ts';
+import { addCrop, setCropBox } from '../../src/db/repositories/crops.ts';
 import { crops, type ProjectRow } from '../../src/db/schema/index.ts';
 import type { FakeChannel } from '../fakes/discord/index.ts';
 import { startBotHarness, type BotHarness } from '../helpers/bot-harness.ts';

@@ -8,12 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isUserError } from '../../src/core/errors.ts';
 import type { Db } from '../../src/db/client.ts';
 import { getProject } from '../../src/db/repositories/projects.ts';
-import {
-  ensureHeadCrop,
-  saveReplacement,
-  setCropBox,
-  setOverride,
-} from '../../src/db/repositories/pruning.ts';
+import { setOverride } from '../../src/db/repositories/pruning.ts';
+import { ensureHeadCrop, saveReplacement, setCropBox } from '../../src/db/repositories/crops.ts';
 import { listTaggedImages } from '../../src/db/repositories/tagging.ts';
 import { listDecisions } from '../../src/db/repositories/tag-decisions.ts';
 import { listOutfits } from '../../src/db/repositories/outfits.ts';

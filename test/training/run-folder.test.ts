@@ -4,14 +4,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuild, getProject, insertProject } from '../../src/db/repositories/projects.ts';
-import {
-  addCrop,
-  ensureHeadCrop,
-  freezeDataset,
-  saveReplacement,
-  setCropBox,
-  setOverride,
-} from '../../src/db/repositories/pruning.ts';
+import { freezeDataset, setOverride } from '../../src/db/repositories/pruning.ts';
+import { addCrop, ensureHeadCrop, saveReplacement, setCropBox } from '../../src/db/repositories/crops.ts';
 import type { ProjectRow } from '../../src/db/schema/index.ts';
 import { captionStyleFor } from '../../src/core/tags/spelling.ts';
 import { captionMainTag } from '../../src/training/captions.ts';

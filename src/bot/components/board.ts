@@ -15,7 +15,7 @@ import { contactSheetTiles, describeFrozenDataset, finalizedMessage } from '../f
 import type { ComponentHandler } from '../handler-types.ts';
 import { keptListMessage } from '../../views/kept-list.ts';
 import { cropListMessage } from '../../views/crop-list.ts';
-import { cropsOfProject } from '../../db/repositories/pruning.ts';
+import { cropsOfProject } from '../../db/repositories/crops.ts';
 import { boardId, type BoardAction } from '../../views/prune-ids.ts';
 import { enqueueAutotag } from '../tagging.ts';
 

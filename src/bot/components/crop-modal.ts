@@ -1,5 +1,5 @@
 import { parseCropText } from '../../core/pruning/crops.ts';
-import { setCropBox } from '../../db/repositories/pruning.ts';
+import { setCropBox } from '../../db/repositories/crops.ts';
 import { loadCropContext } from '../crop-access.ts';
 import { cropPreviewMessage } from '../crop-preview.ts';
 import { assertCanEdit } from '../project-access.ts';

@@ -1,6 +1,6 @@
 import { UserError } from '../../core/errors.ts';
 import { headshotShapeProblem, suggestTopCentredSquare, validateCrop } from '../../core/pruning/crops.ts';
-import { setCropBox } from '../../db/repositories/pruning.ts';
+import { setCropBox } from '../../db/repositories/crops.ts';
 import { loadCropContext } from '../crop-access.ts';
 import { cropPreviewMessage, savedCropMessage, trimmedBox } from '../crop-preview.ts';
 import { assertCanEdit } from '../project-access.ts';

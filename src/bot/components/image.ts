@@ -1,5 +1,6 @@
 import { suggestTopCentredSquare } from '../../core/pruning/crops.ts';
-import { addCrop, ensureHeadCrop, loadImageStates, setOverride } from '../../db/repositories/pruning.ts';
+import { loadImageStates, setOverride } from '../../db/repositories/pruning.ts';
+import { addCrop, ensureHeadCrop } from '../../db/repositories/crops.ts';
 import { votesOnImage } from '../../db/repositories/prune-votes.ts';
 import { assertCanEdit } from '../project-access.ts';
 import { assertNotFrozen, loadImageForComponent } from '../prune-access.ts';

@@ -13,6 +13,7 @@ import { foldOwner, foldVote } from './tag-votes.ts';
 import { outfitModalSubmit, outfitOwner, outfitSuggestion, outfitVote } from './outfit-votes.ts';
 import { doubtModalSubmit, doubtPager, taggingButtons } from './doubtful.ts';
 import { queryDetails } from './query-details.ts';
+import { dropImage } from './drop-image.ts';
 
 /** Component families, tried in order by the router; each claims only the custom_ids its codec decodes. */
 export const componentHandlers: readonly AnyComponentHandler[] = [
@@ -33,6 +34,7 @@ export const componentHandlers: readonly AnyComponentHandler[] = [
   taggingButtons,
   doubtPager,
   queryDetails,
+  dropImage,
 ];
 export const modalHandlers: readonly AnyModalHandler[] = [
   notesModalSubmit,

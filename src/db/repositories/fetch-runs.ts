@@ -1,3 +1,4 @@
+// Long file: one fetch run's records (the run, its posts, candidates, skips and left-out ranks) written as one resumable job.
 import { and, eq, inArray, isNotNull, notInArray, sql } from 'drizzle-orm';
 import { UserError } from '../../core/errors.ts';
 import type { PostFacts } from '../../core/query/post.ts';

@@ -17,7 +17,8 @@ import {
   type ProjectRow,
   type TaggedImageRow,
 } from '../schema/index.ts';
-import { cropsOfProject, loadImageStates } from './pruning.ts';
+import { cropsOfProject } from './crops.ts';
+import { loadImageStates } from './pruning.ts';
 
 /**
  * Thin queries over the tagging tables (thresholds, the dataset to tag, tagged images and friends' edits); the

@@ -37,10 +37,12 @@ import {
   type AutotagStatus,
 } from '../../views/tagging-reports.ts';
 import { asRest } from '../../views/tagging-view.ts';
+import { untaggableImagesView, type UntaggableImage } from '../../views/untaggable-images.ts';
 import { postFoldCards } from '../../tagging/cards.ts';
 import { doubtfulList } from '../../tagging/doubtful.ts';
 import { EVIDENCE_FLOOR, knownTags, postEvidence } from '../../tagging/evidence.ts';
 import { taggerInputPath } from '../../tagging/pixels.ts';
+import { hidePaths } from '../../training/public-text.ts';
 import { loadProjectTagging, outfitSuggestionsOf } from '../../tagging/project-tags.ts';
 import type { WorkerConfig } from '../config.ts';
 import type { JobContext, JobHandler } from '../runtime.ts';
@@ -105,6 +107,8 @@ export interface AutotagJobDeps {
 export interface AutotagResult {
   projectId: number;
   images: number;
+  /** Posts whose image could not be tagged (left out, named in the thread). */
+  untaggable: number[];
   crops: number;
   proposals: number;
   doubtfulImages: number;
@@ -122,6 +126,13 @@ function evidenceOf(
   return { post: postEvidence(source.postTags, source.kind), wd: scored(wd), e621: scored(e621) };
 }
 
+/** Why an image could not be tagged, in words fit for the thread (no server paths). */
+function untaggableReason(error: unknown): string {
+  if (isUserError(error)) return error.message;
+  const message = error instanceof Error ? error.message : String(error);
+  return hidePaths(message);
+}
+
 async function tagDataset(
   deps: AutotagJobDeps,
   project: ProjectRow,
@@ -129,35 +140,52 @@ async function tagDataset(
   taggers: Record<TaggerKind, Tagger>,
   context: JobContext,
   report: (tagged: number) => void,
-): Promise<TaggedImageInput[]> {
+): Promise<{ tagged: TaggedImageInput[]; untaggable: Map<number, UntaggableImage> }> {
   const thresholds = await getTaggerSettings(deps.db, project.id);
   const vocabularies = { wd: taggers.wd.tags.vocabulary, e621: taggers.e621.tags.vocabulary };
   const scratch = await mkdtemp(join(tmpdir(), 'kiln-autotag-'));
   const tagged: TaggedImageInput[] = [];
+  // One image's failure never fails the batch: it is named, and the rest are tagged (keyed by image, so a
+  // crop of a broken file is one entry with its image).
+  const untaggable = new Map<number, UntaggableImage>();
+  const skip = (source: DatasetSource, error: unknown) => {
+    if (!untaggable.has(source.candidateId)) {
+      untaggable.set(source.candidateId, {
+        candidateId: source.candidateId,
+        postId: source.postId,
+        reason: untaggableReason(error),
+      });
+    }
+  };
   try {
     for (let start = 0; start < sources.length; start += CHUNK) {
       if (context.signal.aborted) throw new Error('the worker is shutting down; the job will be retried');
       const chunk = sources.slice(start, start + CHUNK);
-      const paths = await Promise.all(
+      const inputs = await Promise.allSettled(
         chunk.map((source) => taggerInputPath(deps.db, deps.dataDir, source, scratch)),
       );
+      const readable: Array<{ source: DatasetSource; path: string }> = [];
+      inputs.forEach((input, i) => {
+        const source = chunk[i]!;
+        if (input.status === 'fulfilled') readable.push({ source, path: input.value });
+        else skip(source, input.reason);
+      });
+      const paths = readable.map(({ path }) => path);
       // Scores down to the evidence floor, so thresholds can move later without tagging again.
-      const [wd, e621] = await Promise.all([
-        taggers.wd.tag(paths, { threshold: EVIDENCE_FLOOR }),
-        taggers.e621.tag(paths, { threshold: EVIDENCE_FLOOR }),
-      ]);
-      // The taggers report an unreadable image instead of failing the batch; until the frozen dataset can drop
-      // an image, autotag must not store it as an image without tags, so it stops here and names it.
-      const unreadable = chunk.findIndex(
-        (_, i) => wd[i]?.error !== undefined || e621[i]?.error !== undefined,
-      );
-      if (unreadable >= 0) {
-        throw new UserError(
-          'invalid-image',
-          `One image of the dataset cannot be tagged (${wd[unreadable]?.error ?? e621[unreadable]?.error ?? 'unreadable'}).`,
-        );
-      }
-      chunk.forEach((source, i) => {
+      const [wd, e621] =
+        paths.length === 0
+          ? [[], []]
+          : await Promise.all([
+              taggers.wd.tag(paths, { threshold: EVIDENCE_FLOOR }),
+              taggers.e621.tag(paths, { threshold: EVIDENCE_FLOOR }),
+            ]);
+      readable.forEach(({ source }, i) => {
+        // The taggers report an unreadable image instead of failing their batch.
+        const error = wd[i]?.error ?? e621[i]?.error;
+        if (error !== undefined) {
+          skip(source, new Error(`the taggers cannot read it (${error})`));
+          return;
+        }
         const evidence = evidenceOf(source, wd[i], e621[i]);
         tagged.push({
           source,
@@ -171,7 +199,7 @@ async function tagDataset(
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
-  return tagged;
+  return { tagged: tagged.filter(({ source }) => !untaggable.has(source.candidateId)), untaggable };
 }
 
 /** The tiles of the clean-up sheet: each flagged image as it will be trained. */
@@ -194,7 +222,7 @@ async function postResults(
   project: ProjectRow,
   channelId: string | null,
   sources: readonly DatasetSource[],
-): Promise<Omit<AutotagResult, 'projectId' | 'images' | 'crops'> & { tags: number }> {
+): Promise<Omit<AutotagResult, 'projectId' | 'images' | 'crops' | 'untaggable'> & { tags: number }> {
   const { db, poster } = deps;
   const tagging = await loadProjectTagging(db, project);
   const proposals = proposeFolds(tagging.images, {
@@ -285,25 +313,43 @@ export function createAutotagHandler(deps: AutotagJobDeps): JobHandler<'autotag'
       loadedKinds = ['wd', 'e621'];
       status.phase = 'tagging';
       reporter.update(status);
-      const tagged = await tagDataset(deps, project, sources, { wd, e621 }, context, (count) => {
-        status.tagged = count;
-        reporter.update({ ...status });
-      });
+      const { tagged, untaggable } = await tagDataset(
+        deps,
+        project,
+        sources,
+        { wd, e621 },
+        context,
+        (count) => {
+          status.tagged = count;
+          reporter.update({ ...status });
+        },
+      );
       loadedKinds = [];
       status.phase = 'saving';
       reporter.update({ ...status });
       await saveTaggedImages(db, project.id, tagged);
-      const results = await postResults(deps, project, project.threadId, sources);
-      const crops = sources.filter((source) => source.cropId !== null).length;
+      const taggedSources = sources.filter((source) => !untaggable.has(source.candidateId));
+      const results = await postResults(deps, project, project.threadId, taggedSources);
+      const crops = taggedSources.filter((source) => source.cropId !== null).length;
       await reporter.finish({
         ...status,
         phase: 'done',
-        summary: { images: sources.length, crops, ...results },
+        summary: { images: taggedSources.length, crops, ...results, untaggable: untaggable.size },
       });
-      log.info({ projectId: project.id, images: sources.length, ...results }, 'autotag finished');
+      if (untaggable.size > 0 && project.threadId !== null) {
+        await deps.poster.post(
+          project.threadId,
+          asRest(untaggableImagesView(project.characterName, [...untaggable.values()])),
+        );
+      }
+      log.info(
+        { projectId: project.id, images: taggedSources.length, ...results, untaggable: untaggable.size },
+        'autotag finished',
+      );
       return {
         projectId: project.id,
-        images: sources.length,
+        images: taggedSources.length,
+        untaggable: [...untaggable.values()].map(({ postId }) => postId),
         crops,
         proposals: results.proposals,
         doubtfulImages: results.doubtfulImages,

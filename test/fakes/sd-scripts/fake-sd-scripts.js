@@ -118,14 +118,46 @@ function loadOptions() {
   return options;
 }
 
+/** ConfigSanitizer's schemas as the groups the checks below use (argparse-only keys are not TOML keys). */
+const SCHEMA_GROUPS = {
+  dataset: 'A',
+  subset: 'B',
+  caption_dropout: 'C',
+  dreambooth_ascendable: 'D',
+  dreambooth_subset: 'E',
+  finetune_subset: 'F',
+  controlnet_ascendable: 'G',
+  controlnet_subset: 'G',
+  argparse_specific: null,
+};
+const SCHEMA_KINDS = {
+  int: 'int',
+  bool: 'bool',
+  str: 'str',
+  float: 'float',
+  'float or int': 'number',
+  'int or [int, int]': 'int-or-pair',
+  '[float, float]': 'float-pair',
+  dict: 'table',
+  'None or int': 'int',
+};
+
 function loadDatasetGroups() {
   const rows = tableRows('dataset-keys.tsv');
   rows.shift();
-  const groups = {};
+  const groups = {
+    A: new Map(),
+    B: new Map(),
+    C: new Map(),
+    D: new Map(),
+    E: new Map(),
+    F: new Map(),
+    G: new Map(),
+  };
   for (const row of rows) {
-    const [group, key, type, required] = row.split('\t');
-    groups[group] ??= new Map();
-    groups[group].set(key, { key, type, required: required === 'true' });
+    const [schema, key, type, required] = row.split('\t');
+    const group = SCHEMA_GROUPS[schema];
+    if (group) groups[group].set(key, { key, type: SCHEMA_KINDS[type], required: required === 'yes' });
   }
   return groups;
 }

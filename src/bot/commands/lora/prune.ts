@@ -1,13 +1,13 @@
 import { countBoard, countCrops } from '../../../core/pruning/progress.ts';
 import { UserError } from '../../../core/errors.ts';
 import {
-  cropsOfProject,
   imagesNotInGallery,
   listPruneImages,
   loadImageStates,
   recordGalleryMessage,
   setBoardMessage,
 } from '../../../db/repositories/pruning.ts';
+import { cropsOfProject } from '../../../db/repositories/crops.ts';
 import {
   assertCanEdit,
   autocompleteProject,

@@ -1,7 +1,7 @@
 import { rescaleCropBox } from '../../../core/pruning/crop-rescale.ts';
 import type { CropBox } from '../../../core/pruning/crops.ts';
 import { UserError } from '../../../core/errors.ts';
-import { cropsOfImage, saveReplacementWithCrops } from '../../../db/repositories/pruning.ts';
+import { cropsOfImage, saveReplacementWithCrops } from '../../../db/repositories/crops.ts';
 import { candidateIdOfPost } from '../../../db/repositories/candidates.ts';
 import type { CropRow } from '../../../db/schema/index.ts';
 import { imagePixels } from '../../crop-access.ts';
