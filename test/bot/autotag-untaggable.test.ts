@@ -1,24 +1,15 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getProject } from '../../src/db/repositories/projects.ts';
 import { setOverride } from '../../src/db/repositories/pruning.ts';
 import { listTaggedImages, loadDatasetSources } from '../../src/db/repositories/tagging.ts';
 import type { ProjectRow } from '../../src/db/schema/index.ts';
-import { createDiscordPoster } from '../../src/notify/discord-rest.ts';
-import { openRedis } from '../../src/queue/connection.ts';
-import { createTaggerPool, type TaggerPool } from '../../src/tagger/pool.ts';
-import { readWorkerConfig } from '../../src/worker/config.ts';
-import { createJobHandlers } from '../../src/worker/handlers.ts';
-import { startWorkerRuntime, type WorkerRuntime } from '../../src/worker/runtime.ts';
 import { customIds, textOf, type FakeChannel, type FakeMessage } from '../fakes/discord/index.ts';
-import { generateTinyTagger } from '../fakes/tagger/index.ts';
+import { startAutotagWorker, type AutotagWorker } from '../helpers/autotag-worker.ts';
 import { startBotHarness, type BotHarness } from '../helpers/bot-harness.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { given } from '../helpers/given.ts';
-import { TEST_REDIS_URL } from '../helpers/redis.ts';
 
 const alice = { id: '400000000000000061', username: 'alice' };
 const bob = { id: '400000000000000062', username: 'bob' };
@@ -32,10 +23,7 @@ describe('auto-tagging a dataset with an image that cannot be read', () => {
   let thread: FakeChannel;
   let project: ProjectRow;
   let images: Array<{ candidateId: number; postId: number }>;
-  let modelsDir: string;
-  let taggers: TaggerPool;
-  let connection: Redis;
-  let worker: WorkerRuntime;
+  let autotag: AutotagWorker;
 
   const statusMessages = (): FakeMessage[] =>
     thread.messages.filter(
@@ -44,27 +32,7 @@ describe('auto-tagging a dataset with an image that cannot be read', () => {
 
   beforeAll(async () => {
     h = await startBotHarness();
-    modelsDir = await mkdtemp(join(tmpdir(), 'kiln-untaggable-models-'));
-    await generateTinyTagger({ kind: 'wd', dir: join(modelsDir, 'wd') });
-    await generateTinyTagger({ kind: 'e621', dir: join(modelsDir, 'e621') });
-    const log = h.log.child({ process: 'worker' });
-    taggers = createTaggerPool({ modelsDir, log, providers: ['cpu'] });
-    connection = openRedis(TEST_REDIS_URL);
-    worker = startWorkerRuntime({
-      roles: ['autotag'],
-      handlers: createJobHandlers({
-        database: h.database,
-        log,
-        config: readWorkerConfig(['autotag'], { DATA_DIR: h.dataDir, MODELS_DIR: modelsDir }),
-        roles: ['autotag'],
-        discord: createDiscordPoster({ token: h.discord.token, apiUrl: h.discord.apiUrl }),
-        statusIntervalMs: 100,
-        taggers,
-      }),
-      connection,
-      prefix: h.prefix,
-      log,
-    });
+    autotag = await startAutotagWorker(h);
     ({ thread } = await given.project(h, alice, 'krystal', 'Krystal'));
     project = (await getProject(
       h.database.db,
@@ -87,11 +55,8 @@ describe('auto-tagging a dataset with an image that cannot be read', () => {
   });
 
   afterAll(async () => {
-    await worker?.close();
-    connection?.disconnect();
-    await taggers?.close();
+    await autotag?.close();
     await h?.close();
-    if (modelsDir) await rm(modelsDir, { recursive: true, force: true });
   });
 
   it('tags the other images, names the broken one, and lets the owner drop it from the finalized dataset', async () => {

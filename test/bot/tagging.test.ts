@@ -2,7 +2,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
-import type { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isUserError } from '../../src/core/errors.ts';
@@ -21,15 +20,10 @@ import {
   taggerSettings,
   type ProjectRow,
 } from '../../src/db/schema/index.ts';
-import { createDiscordPoster } from '../../src/notify/discord-rest.ts';
-import { openRedis } from '../../src/queue/connection.ts';
 import { datasetCaptions } from '../../src/tagging/captions.ts';
 import { trainingCaptions } from '../../src/training/captions.ts';
 import { loadTrainingDataset } from '../../src/training/dataset.ts';
-import { createJobHandlers } from '../../src/worker/handlers.ts';
 import { createTaggerPool, type TaggerPool } from '../../src/tagger/pool.ts';
-import { readWorkerConfig } from '../../src/worker/config.ts';
-import { startWorkerRuntime, type WorkerRuntime } from '../../src/worker/runtime.ts';
 import {
   customIds,
   mediaUrls,
@@ -38,11 +32,11 @@ import {
   type FakeChannel,
   type FakeMessage,
 } from '../fakes/discord/index.ts';
-import { generateTinyTagger, paintTagsImage } from '../fakes/tagger/index.ts';
+import { paintTagsImage } from '../fakes/tagger/index.ts';
+import { startAutotagWorker, type AutotagWorker } from '../helpers/autotag-worker.ts';
 import { startBotHarness, type BotHarness } from '../helpers/bot-harness.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { given } from '../helpers/given.ts';
-import { TEST_REDIS_URL } from '../helpers/redis.ts';
 
 const alice = { id: '400000000000000051', username: 'alice' };
 const bob = { id: '400000000000000052', username: 'bob' };
@@ -117,10 +111,8 @@ describe('tagging with friends: autotag, votes, outfits, doubtful tags, coverage
   let thread: FakeChannel;
   let project: ProjectRow;
   let images: Array<{ candidateId: number; postId: number }>;
-  let modelsDir: string;
   let taggers: TaggerPool;
-  let connection: Redis;
-  let worker: WorkerRuntime;
+  let autotag: AutotagWorker;
 
   const botMessages = (text: string): FakeMessage[] =>
     thread.messages.filter((m) => m.authorId === h.discord.botUserId && textOf(m).includes(text));
@@ -140,27 +132,8 @@ describe('tagging with friends: autotag, votes, outfits, doubtful tags, coverage
 
   beforeAll(async () => {
     h = await startBotHarness();
-    modelsDir = await mkdtemp(join(tmpdir(), 'kiln-tagging-models-'));
-    await generateTinyTagger({ kind: 'wd', dir: join(modelsDir, 'wd') });
-    await generateTinyTagger({ kind: 'e621', dir: join(modelsDir, 'e621') });
-    const log = h.log.child({ process: 'worker' });
-    taggers = createTaggerPool({ modelsDir, log, providers: ['cpu'] });
-    connection = openRedis(TEST_REDIS_URL);
-    worker = startWorkerRuntime({
-      roles: ['autotag'],
-      handlers: createJobHandlers({
-        database: h.database,
-        log,
-        config: readWorkerConfig(['autotag'], { DATA_DIR: h.dataDir, MODELS_DIR: modelsDir }),
-        roles: ['autotag'],
-        discord: createDiscordPoster({ token: h.discord.token, apiUrl: h.discord.apiUrl }),
-        statusIntervalMs: 100,
-        taggers,
-      }),
-      connection,
-      prefix: h.prefix,
-      log,
-    });
+    autotag = await startAutotagWorker(h);
+    ({ taggers } = autotag);
 
     ({ thread } = await given.project(h, alice, 'krystal', 'Krystal'));
     project = (await getProject(
@@ -193,11 +166,8 @@ describe('tagging with friends: autotag, votes, outfits, doubtful tags, coverage
   });
 
   afterAll(async () => {
-    await worker?.close();
-    connection?.disconnect();
-    await taggers?.close();
+    await autotag?.close();
     await h?.close();
-    if (modelsDir) await rm(modelsDir, { recursive: true, force: true });
   });
 
   it('starts auto-tagging at Finalize, shows progress in one message, and posts the results', async () => {
