@@ -74,7 +74,11 @@ describe('kiln start', () => {
       WORKER_ROLES: 'train',
       DISCORD_TOKEN: 'secret-token-value',
       SD_SCRIPTS_DIR: 'test/fakes/sd-scripts',
-      SD_SCRIPTS_LAUNCHER: `${process.execPath} ${process.cwd()}/test/fakes/sd-scripts/python.js`,
+      // A JSON array: the checkout's path may hold spaces (CI's does).
+      SD_SCRIPTS_LAUNCHER: JSON.stringify([
+        process.execPath,
+        `${process.cwd()}/test/fakes/sd-scripts/python.js`,
+      ]),
       KILN_FAKE_PROBE: JSON.stringify({ cuda: { available: false } }),
       BASE_MODELS_FILE: 'test/no-such-models.toml',
       DATA_DIR: 'data-test-doctor',
