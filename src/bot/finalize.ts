@@ -8,6 +8,7 @@ import {
 } from 'discord.js';
 import { countBoard, DATASET_TARGET, MIN_HEADSHOT_SHARE } from '../core/pruning/progress.ts';
 import { assignBucket, bucketResolutions, cropLoss, snapBucketRange } from '../core/training/buckets.ts';
+import { MAX_BUCKET_CROP_LOSS } from '../core/training/plan.ts';
 import type { Db } from '../db/client.ts';
 import { loadImageStates, type ImageState } from '../db/repositories/pruning.ts';
 import { cropsOfProject, getReplacement } from '../db/repositories/crops.ts';
@@ -16,7 +17,6 @@ import { renderContactSheet, type SheetTile } from '../storage/contact-sheet.ts'
 import { imageInput } from '../storage/image-source.ts';
 
 /** More than this share of an image cut away by its bucket means the trainer would lose the character. */
-const MAX_BUCKET_CROP_LOSS = 0.2;
 
 export interface FrozenDataset {
   kept: ImageState[];

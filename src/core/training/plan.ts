@@ -1,7 +1,9 @@
 // Long file: the guide's training plan reads as one derivation, every number next to its reason.
 import { UserError } from '../errors.ts';
 import {
+  assignBucket,
   bucketResolutions,
+  cropLoss,
   snapBucketRange,
   stepsPerEpochForSizes,
   type BucketRange,
@@ -17,6 +19,9 @@ import { familyPreset, type FamilyPreset, type OptimizerSettings } from './famil
 
 export type { ModelFamily, Prediction, Preset, TagStyle } from './vocabulary.ts';
 import type { ModelFamily, Prediction, Preset, TagStyle } from './vocabulary.ts';
+
+/** More of an image than this cropped away by its bucket is worth a warning (the guide: crop such images). */
+export const MAX_BUCKET_CROP_LOSS = 0.2;
 
 export interface BaseModel {
   name: string;
@@ -352,6 +357,20 @@ export function planTraining(input: PlanInput): TrainingPlan {
   }
   if (ratio === 0 && !presetRatio)
     warnings.push('Text encoder ratio 0: the text encoder will not be trained.');
+  if (input.imageSizes !== undefined) {
+    // sd-scripts crops each image to its bucket: an image no bucket holds well loses part of the character.
+    const awkward = input.imageSizes.filter(
+      (size) => cropLoss(size, assignBucket(size, buckets)) > MAX_BUCKET_CROP_LOSS,
+    );
+    if (awkward.length > 0) {
+      warnings.push(
+        `${awkward.length} image(s) are too tall or wide for the ${presetSettings.resolution} buckets and would lose over ${MAX_BUCKET_CROP_LOSS * 100}% to cropping (${awkward
+          .slice(0, 5)
+          .map((size) => `${size.width}×${size.height}`)
+          .join(', ')}${awkward.length > 5 ? ', …' : ''}): crop them into parts.`,
+      );
+    }
+  }
   if (batchSize > samplesPerEpoch) {
     warnings.push(
       `Batch size ${batchSize} is larger than the ${samplesPerEpoch} samples in an epoch; every step is a partial batch.`,

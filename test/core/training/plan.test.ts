@@ -207,3 +207,18 @@ describe('the per-epoch samples in the estimate', () => {
     expect(planLines(without).find((l) => l.label === 'Epoch samples')?.value).toBe('off');
   });
 });
+
+describe('the bucket warning', () => {
+  it('names images no bucket holds well, in the plan every caller shows', () => {
+    const sizes = [
+      ...Array.from({ length: 9 }, () => ({ width: 768, height: 1024 })),
+      { width: 600, height: 3000 },
+    ];
+    const plan = planTraining({ imageCount: 10, headshotCount: 3, imageSizes: sizes });
+    expect(plan.warnings).toContainEqual(
+      '1 image(s) are too tall or wide for the 768 buckets and would lose over 20% to cropping (600×3000): crop them into parts.',
+    );
+    const fits = planTraining({ imageCount: 9, headshotCount: 3, imageSizes: sizes.slice(0, 9) });
+    expect(fits.warnings.some((warning) => warning.includes('too tall or wide'))).toBe(false);
+  });
+});
