@@ -1,0 +1,101 @@
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findProjectByThread } from '../../src/db/repositories/projects.ts';
+import { suggestTopCentredSquare } from '../../src/core/pruning/crops.ts';
+import { crops } from '../../src/db/schema/index.ts';
+import { textOf, type FakeChannel } from '../fakes/discord/index.ts';
+import { startBotHarness, type BotHarness } from '../helpers/bot-harness.ts';
+import { openBrowser } from '../helpers/browser.ts';
+import { cropEditorLink } from '../helpers/editor.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { given } from '../helpers/given.ts';
+
+const alice = { id: '400000000000000011', username: 'alice' };
+/** Screenshots for a person to look at (KILN_TEST_OUTPUT, else .tmp/test-output in the checkout). */
+const OUTPUT = resolve(process.env.KILN_TEST_OUTPUT ?? '.tmp/test-output', 'web-editor');
+
+describe('the crop editor in a real browser', () => {
+  let h: BotHarness;
+  let thread: FakeChannel;
+  let projectId: number;
+  let images: Array<{ candidateId: number }>;
+  let browser: Awaited<ReturnType<typeof openBrowser>>;
+
+  beforeAll(async () => {
+    await mkdir(OUTPUT, { recursive: true });
+    h = await startBotHarness({}, { webEditorSecret: 'browser-test-secret-0123456789' });
+    ({ thread } = await given.project(h, alice));
+    projectId = (await findProjectByThread(h.database.db, thread.id))!.id;
+    images = await given.images(h.database.db, h.dataDir, projectId, 3, { width: 900, height: 1200 });
+    await h.discord.user(alice).slash('lora', { subcommand: 'prune', channelId: thread.id });
+    await eventually(() => expect(thread.messages.some((m) => textOf(m).includes('Pruning'))).toBe(true));
+    browser = await openBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  it('opens the link from Discord, drags a head crop box, saves it into Postgres and the thread', async () => {
+    const link = await cropEditorLink(h, alice, thread, projectId);
+    const page = await browser.context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(link);
+    await page.getByText('image 1 of 3').waitFor();
+    await page.getByRole('button', { name: '+ Headshot' }).click();
+    await page.getByText('Added a headshot crop').waitFor();
+
+    // The box starts on the suggested head square; drag its corner inwards, then move it.
+    const corner = (await page.locator('#box .handle.se').boundingBox())!;
+    await page.mouse.move(corner.x + corner.width / 2, corner.y + corner.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(corner.x - 60, corner.y - 40, { steps: 5 });
+    await page.mouse.up();
+    const box = (await page.locator('#box').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 30, box.y + box.height / 2 + 50, { steps: 5 });
+    await page.mouse.up();
+    const readout = await page.locator('#readout').textContent();
+    const [left, top, width, height] = /^(\d+),(\d+) (\d+)×(\d+)/
+      .exec(readout ?? '')!
+      .slice(1)
+      .map(Number);
+    await page.screenshot({ path: join(OUTPUT, 'crop-editor.png') });
+    await page.getByRole('button', { name: 'Save crop' }).click();
+    await page.getByText('Saved the headshot crop.').waitFor();
+
+    const [row] = await h.database.db
+      .select()
+      .from(crops)
+      .where(eq(crops.candidateId, images[0]!.candidateId));
+    expect(row).toMatchObject({ kind: 'headshot', confirmed: true, box: { left, top, width, height } });
+    expect(row!.box).not.toEqual(suggestTopCentredSquare({ width: 900, height: 1200 }));
+    await eventually(() =>
+      expect(
+        thread.messages.some((m) =>
+          textOf(m).includes(`Saved the headshot crop: ${left},${top} ${width}×${height}`),
+        ),
+      ).toBe(true),
+    );
+
+    // The keyboard moves on to the next image.
+    await page.keyboard.press('ArrowRight');
+    await page.getByText('image 2 of 3').waitFor();
+    expect(problems).toEqual([]);
+
+    // The same page on a phone.
+    const phone = await browser.context.newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.goto(link);
+    await phone.getByText('image 1 of 3').waitFor();
+    await phone.screenshot({ path: join(OUTPUT, 'crop-editor-phone.png'), fullPage: true });
+    if (process.env.KILN_UPDATE_DOCS) {
+      await copyFile(join(OUTPUT, 'crop-editor.png'), resolve('docs/web-crop-editor.png'));
+      await copyFile(join(OUTPUT, 'crop-editor-phone.png'), resolve('docs/web-crop-editor-phone.png'));
+    }
+  }, 90_000);
+});
