@@ -19,6 +19,11 @@ import { EDITOR_PREFIX, verifyEditorGrant, type EditorGrant } from '../delivery/
 import type { MountedHandler } from '../delivery/link-server.ts';
 import type { Logger } from '../log.ts';
 import { imageInput } from '../storage/image-source.ts';
+import { saveImageTagEdits, taggedImageSource } from '../db/repositories/tagging.ts';
+import { canonicalTag, normalizeUserTag } from '../core/tags/names.ts';
+import { datasetThumbnail } from '../tagging/pixels.ts';
+import { loadProjectTagging } from '../tagging/project-tags.ts';
+import { tagEditorData } from './tag-data.ts';
 import { cropEditorData, orientedSize } from './crop-data.ts';
 import { BodyTooLarge, readJsonBody, sendBytes, sendError, sendJson } from './http.ts';
 import { userCanEditOverRest } from './member-access.ts';
@@ -49,8 +54,12 @@ const IMAGE_SIDE = 1600;
 const STATIC_FILES: Record<string, string> = {
   'crops.js': 'text/javascript; charset=utf-8',
   'editor.css': 'text/css; charset=utf-8',
+  'tags.js': 'text/javascript; charset=utf-8',
 };
-const PAGES: Record<string, string> = { crops: 'crops.html' };
+const PAGES: Record<string, string> = { crops: 'crops.html', tags: 'tags.html' };
+/** A tag edit names up to a few hundred images: 16 KiB. */
+export const TAG_BODY_LIMIT = 16_384;
+const MAX_SELECTION = 1000;
 const STATIC_DIR = new URL('./static/', import.meta.url);
 
 class Refusal extends Error {
@@ -114,6 +123,14 @@ async function handle(
     await sendImage(options, response, project, Number(parts[1]));
     return;
   }
+  if (parts[0] === 'thumb' && parts.length === 2 && /^\d{1,9}$/.test(parts[1] ?? '')) {
+    route('GET');
+    const { project } = await authorize(options, now, url.searchParams);
+    const source = await taggedImageSource(options.db, Number(parts[1]));
+    if (!source || source.projectId !== project.id) throw new Refusal(404, 'no such image in this project');
+    sendBytes(response, 200, 'image/jpeg', await datasetThumbnail(options.db, options.dataDir, source, 384));
+    return;
+  }
   if (parts[0] !== 'api') throw new Refusal(404, 'not found');
   const grantHeader = request.headers['x-kiln-link'];
   const grantQuery = new URLSearchParams(typeof grantHeader === 'string' ? grantHeader : '');
@@ -129,6 +146,19 @@ async function handle(
     const { project } = await authorize(options, now, grantQuery);
     const body = await readJsonBody(request, BODY_LIMIT);
     await saveCrop(options, response, project, Number(parts[2]), body);
+    return;
+  }
+  if (parts[1] === 'tags' && parts.length === 2) {
+    if (method === 'GET') {
+      const { project } = await authorize(options, now, grantQuery);
+      sendJson(response, 200, tagEditorData(project, await taggedProject(options, project)));
+      return;
+    }
+    route('POST');
+    assertSameOrigin(options, request);
+    const { project, grant } = await authorize(options, now, grantQuery);
+    const body = await readJsonBody(request, TAG_BODY_LIMIT);
+    await editTags(options, response, project, grant, body);
     return;
   }
   if (
@@ -255,6 +285,57 @@ async function saveCrop(
   sendJson(response, 200, {
     crop: { id: saved.id, kind: saved.kind, box: saved.box, confirmed: saved.confirmed },
   });
+}
+
+async function taggedProject(options: EditorServerOptions, project: ProjectRow) {
+  const tagging = await loadProjectTagging(options.db, project);
+  if (tagging.images.length === 0) {
+    throw new Refusal(409, `${project.characterName} has no tags yet: auto-tagging runs after Finalize`);
+  }
+  return tagging;
+}
+
+/** Add, remove or replace one tag on a selection: stored as the doubtful-tag pager stores its edits. */
+async function editTags(
+  options: EditorServerOptions,
+  response: ServerResponse,
+  project: ProjectRow,
+  grant: EditorGrant,
+  body: unknown,
+): Promise<void> {
+  const record = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const ids = record.imageIds;
+  const action = record.action;
+  if (
+    !Array.isArray(ids) ||
+    ids.length === 0 ||
+    ids.length > MAX_SELECTION ||
+    !ids.every((id) => Number.isSafeInteger(id)) ||
+    (action !== 'add' && action !== 'remove' && action !== 'replace') ||
+    typeof record.tag !== 'string' ||
+    (action === 'replace' && typeof record.with !== 'string')
+  ) {
+    throw new Refusal(400, 'send {imageIds, action: add | remove | replace, tag, with}');
+  }
+  const tag = normalizeUserTag(record.tag, 'tag');
+  const replacement = action === 'replace' ? normalizeUserTag(String(record.with), 'new tag') : null;
+  const mainTag = canonicalTag(project.mainTag);
+  if (tag === mainTag || replacement === mainTag) {
+    throw new Refusal(400, `${project.mainTag} is the main tag: every caption starts with it already`);
+  }
+  const tagging = await taggedProject(options, project);
+  const known = new Set(tagging.images.map((image) => image.id));
+  const selected = [...new Set(ids as number[])];
+  if (!selected.every((id) => known.has(id))) throw new Refusal(404, 'an image is not in this dataset');
+  for (const taggedImageId of selected) {
+    const edit = { taggedImageId, userId: grant.userId };
+    if (action === 'add') await saveImageTagEdits(options.db, { ...edit, tags: [tag], action: 'add' });
+    else await saveImageTagEdits(options.db, { ...edit, tags: [tag], action: 'remove' });
+    if (replacement !== null) {
+      await saveImageTagEdits(options.db, { ...edit, tags: [replacement], action: 'add' });
+    }
+  }
+  sendJson(response, 200, tagEditorData(project, await taggedProject(options, project)));
 }
 
 async function openCrop(
