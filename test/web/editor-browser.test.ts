@@ -4,11 +4,12 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findProjectByThread } from '../../src/db/repositories/projects.ts';
 import { suggestTopCentredSquare } from '../../src/core/pruning/crops.ts';
-import { crops } from '../../src/db/schema/index.ts';
+import { crops, imageTagEdits } from '../../src/db/schema/index.ts';
 import { textOf, type FakeChannel } from '../fakes/discord/index.ts';
 import { startBotHarness, type BotHarness } from '../helpers/bot-harness.ts';
 import { openBrowser } from '../helpers/browser.ts';
-import { cropEditorLink } from '../helpers/editor.ts';
+import { cropEditorLink, postAutotagReport, seedTaggedImages, tagEditorLink } from '../helpers/editor.ts';
+import { datasetCaptions } from '../../src/tagging/captions.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { given } from '../helpers/given.ts';
 
@@ -21,6 +22,7 @@ describe('the crop editor in a real browser', () => {
   let thread: FakeChannel;
   let projectId: number;
   let images: Array<{ candidateId: number }>;
+  let seeded: Array<{ candidateId: number; postId: number; rank: number }>;
   let browser: Awaited<ReturnType<typeof openBrowser>>;
 
   beforeAll(async () => {
@@ -28,7 +30,10 @@ describe('the crop editor in a real browser', () => {
     h = await startBotHarness({}, { webEditorSecret: 'browser-test-secret-0123456789' });
     ({ thread } = await given.project(h, alice));
     projectId = (await findProjectByThread(h.database.db, thread.id))!.id;
-    images = await given.images(h.database.db, h.dataDir, projectId, 3, { width: 900, height: 1200 });
+    images = seeded = await given.images(h.database.db, h.dataDir, projectId, 3, {
+      width: 900,
+      height: 1200,
+    });
     await h.discord.user(alice).slash('lora', { subcommand: 'prune', channelId: thread.id });
     await eventually(() => expect(thread.messages.some((m) => textOf(m).includes('Pruning'))).toBe(true));
     browser = await openBrowser();
@@ -97,5 +102,59 @@ describe('the crop editor in a real browser', () => {
       await copyFile(join(OUTPUT, 'crop-editor.png'), resolve('docs/web-crop-editor.png'));
       await copyFile(join(OUTPUT, 'crop-editor-phone.png'), resolve('docs/web-crop-editor-phone.png'));
     }
+  }, 90_000);
+
+  it('edits a tag on three images from the link on the auto-tagging report; /lora captions shows it', async () => {
+    const project = (await findProjectByThread(h.database.db, thread.id))!;
+    await seedTaggedImages(h, projectId, seeded, (index) => [
+      'smile',
+      'blue_eyes',
+      index === 0 ? 'hat' : 'solo',
+    ]);
+    const report = await postAutotagReport(h, thread, project, seeded.length);
+    const link = await tagEditorLink(h, alice, report, projectId);
+    const page = await browser.context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(link);
+    await page.getByText('3 of 3 images').waitFor();
+    // The main tag comes first in every caption.
+    const captions = await page.locator('.caption').allTextContents();
+    expect(captions.every((caption) => caption.startsWith('krystal, '))).toBe(true);
+
+    for (const checkbox of await page.locator('.card input[type=checkbox]').all()) await checkbox.check();
+    await page.getByText('3 selected').waitFor();
+    await page.getByLabel('Tag', { exact: true }).fill('open mouth');
+    await page.getByRole('button', { name: 'Add to selected' }).click();
+    await page.getByText('Added open mouth on 3 images.').waitFor();
+    // One image's own chip: drop its hat.
+    await page.locator('.card').first().getByRole('button', { name: 'hat ×' }).click();
+    await page.getByText('Removed hat on 1 image.').waitFor();
+    await page.getByLabel('Filter').fill('open mouth');
+    await page.getByText('3 of 3 images').waitFor();
+    await page.getByLabel('Filter').fill('');
+    await page.screenshot({ path: join(OUTPUT, 'tag-editor.png'), fullPage: true });
+    expect(problems).toEqual([]);
+
+    const edits = await h.database.db.select().from(imageTagEdits);
+    expect(
+      edits.filter((e) => e.tag === 'open_mouth' && e.action === 'add' && e.userId === alice.id),
+    ).toHaveLength(3);
+    expect(edits.filter((e) => e.tag === 'hat' && e.action === 'remove')).toHaveLength(1);
+    const final = await datasetCaptions(h.database.db, projectId, 'anime');
+    expect(final.every((c) => c.caption.startsWith('krystal, ') && c.caption.includes('open mouth'))).toBe(
+      true,
+    );
+    expect(final.some((c) => c.caption.includes('hat'))).toBe(false);
+    // A re-run of auto-tagging keeps the edits (rows are updated in place, ids survive).
+    await seedTaggedImages(h, projectId, seeded, (index) => [
+      'smile',
+      'blue_eyes',
+      index === 0 ? 'hat' : 'solo',
+    ]);
+    const again = await datasetCaptions(h.database.db, projectId, 'anime');
+    expect(again.map((c) => c.caption)).toEqual(final.map((c) => c.caption));
+    if (process.env.KILN_UPDATE_DOCS)
+      await copyFile(join(OUTPUT, 'tag-editor.png'), resolve('docs/web-tag-editor.png'));
   }, 90_000);
 });
