@@ -6,7 +6,7 @@ import { createEditorLinkSigner } from '../../src/delivery/editor-links.ts';
 import { createLinkSigner } from '../../src/delivery/links.ts';
 import { textOf, type FakeChannel } from '../fakes/discord/index.ts';
 import { startBotHarness, type BotHarness } from '../helpers/bot-harness.ts';
-import { cropEditorLink, grantOf } from '../helpers/editor.ts';
+import { cropEditorLink, grantOf, seedTaggedImages } from '../helpers/editor.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { given } from '../helpers/given.ts';
 
@@ -22,7 +22,7 @@ describe('the web editor server', () => {
   let thread: FakeChannel;
   let projectId: number;
   let otherProjectId: number;
-  let images: Array<{ candidateId: number }>;
+  let images: Array<{ candidateId: number; postId: number; rank: number }>;
   let otherImages: Array<{ candidateId: number }>;
   let base: string;
   let link: string;
@@ -159,6 +159,37 @@ describe('the web editor server', () => {
     // Choosing "save mine over it" sends the version now stored.
     const mine = await post(`api/crops/${crop.id}`, grant, { box: other, base: { box, confirmed: true } });
     expect(mine.status).toBe(200);
+  });
+
+  it('edits tags on the selection only within the project, never the main tag', async () => {
+    const grant = grantOf(link);
+    const { listTaggedImages } = await import('../../src/db/repositories/tagging.ts');
+    await seedTaggedImages(h, projectId, images, () => ['smile']);
+    const tagged = await listTaggedImages(h.database.db, projectId);
+    const ids = tagged.map((row) => row.id);
+    const data = await api('api/tags', { grant });
+    expect(data.status).toBe(200);
+    expect(((await data.json()) as { images: unknown[] }).images).toHaveLength(3);
+    const replaced = await post('api/tags', grant, {
+      imageIds: ids.slice(0, 2),
+      action: 'replace',
+      tag: 'smile',
+      with: 'grin',
+    });
+    expect(replaced.status).toBe(200);
+    const after = (await replaced.json()) as {
+      images: Array<{ id: number; tags: string[]; caption: string }>;
+    };
+    expect(after.images.map((image) => image.tags)).toEqual([['grin'], ['grin'], ['smile']]);
+    expect(after.images[0]!.caption).toBe('krystal, grin');
+    expect((await post('api/tags', grant, { imageIds: ids, action: 'add', tag: 'Krystal' })).status).toBe(
+      400,
+    );
+    expect(
+      (await post('api/tags', grant, { imageIds: [ids[0]! + 1000], action: 'add', tag: 'x' })).status,
+    ).toBe(404);
+    expect((await post('api/tags', grant, { imageIds: ids, action: 'rename', tag: 'x' })).status).toBe(400);
+    expect((await fetch(`${base}/edit/thumb/${ids[0]}?${grant}`)).status).toBe(200);
   });
 
   it('refuses cross-origin writes, big bodies, other methods and other paths', async () => {
