@@ -19,7 +19,7 @@ describe('editor links', () => {
     const check = verifyEditorGrant(secret, grantOf(link.url), now);
     expect(check).toEqual({
       ok: true,
-      grant: { projectId: 7, userId: '400000000000000011', expires: expect.any(Number) },
+      grant: { projectId: 7, userId: '400000000000000011', expires: Math.floor(now.getTime() / 1000) + 3600 },
     });
     expect(verifyEditorGrant(secret, grantOf(link.url), new Date(now.getTime() + 3601_000))).toMatchObject({
       ok: false,
