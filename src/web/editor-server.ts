@@ -73,8 +73,9 @@ class Refusal extends Error {
 
 export function createEditorHandler(options: EditorServerOptions): MountedHandler {
   const now = options.now ?? (() => new Date());
+  const checks = new PermissionChecks(options);
   return (request, response, pathname) => {
-    handle(options, now, request, response, pathname).catch((error: unknown) => {
+    handle({ ...options, checks }, now, request, response, pathname).catch((error: unknown) => {
       if (error instanceof Refusal) return sendError(response, error.status, error.message);
       if (error instanceof UserError) return sendError(response, 400, error.message);
       if (error instanceof BodyTooLarge) return sendError(response, 413, 'request body too large');
@@ -86,8 +87,29 @@ export function createEditorHandler(options: EditorServerOptions): MountedHandle
   };
 }
 
+/**
+ * Asks Discord for every request, but requests that arrive while the same person's lookup is in flight (a grid
+ * of 80 thumbnails) share that one answer instead of queueing 80 identical REST calls.
+ */
+class PermissionChecks {
+  readonly #inFlight = new Map<string, Promise<boolean>>();
+  constructor(private readonly options: EditorServerOptions) {}
+  mayEdit(project: ProjectRow, userId: string): Promise<boolean> {
+    const key = `${project.id}:${userId}`;
+    const pending = this.#inFlight.get(key);
+    if (pending) return pending;
+    const lookup = userCanEditOverRest(this.options.db, this.options.client, project, userId).finally(() =>
+      this.#inFlight.delete(key),
+    );
+    this.#inFlight.set(key, lookup);
+    return lookup;
+  }
+}
+
+type HandlerOptions = EditorServerOptions & { checks: PermissionChecks };
+
 async function handle(
-  options: EditorServerOptions,
+  options: HandlerOptions,
   now: () => Date,
   request: IncomingMessage,
   response: ServerResponse,
@@ -179,7 +201,7 @@ async function handle(
 
 /** Signature, expiry, the project, and (fresh from Discord) the user's right to edit it. */
 async function authorize(
-  options: EditorServerOptions,
+  options: HandlerOptions,
   now: () => Date,
   query: URLSearchParams,
 ): Promise<{ grant: EditorGrant; project: ProjectRow }> {
@@ -187,7 +209,7 @@ async function authorize(
   if (!check.ok) throw new Refusal(check.status, check.reason);
   const project = await getProject(options.db, check.grant.projectId);
   if (!project) throw new Refusal(404, 'this project no longer exists');
-  if (!(await userCanEditOverRest(options.db, options.client, project, check.grant.userId))) {
+  if (!(await options.checks.mayEdit(project, check.grant.userId))) {
     throw new Refusal(
       403,
       "only the project owner, server managers or the server's editor role can edit this project",

@@ -4,9 +4,9 @@ import { setEditorRole } from '../../src/db/repositories/projects.ts';
 import { crops } from '../../src/db/schema/index.ts';
 import { createEditorLinkSigner } from '../../src/delivery/editor-links.ts';
 import { createLinkSigner } from '../../src/delivery/links.ts';
-import { textOf, type FakeChannel } from '../fakes/discord/index.ts';
+import { buttons, MessageFlag, textOf, type FakeChannel } from '../fakes/discord/index.ts';
 import { startBotHarness, type BotHarness } from '../helpers/bot-harness.ts';
-import { cropEditorLink, grantOf, seedTaggedImages } from '../helpers/editor.ts';
+import { boardOf, cropEditorLink, grantOf, seedTaggedImages } from '../helpers/editor.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { given } from '../helpers/given.ts';
 
@@ -105,6 +105,22 @@ describe('the web editor server', () => {
       s: download.searchParams.get('sig')!,
     });
     expect((await fetch(`${base}/edit/crops?${asEditor.toString()}`)).status).toBe(403);
+  });
+
+  it('gives the link to editors only, privately, and asks Discord on every request', async () => {
+    const refused = await h.discord.user(bob).button(boardOf(thread), `board@1:${projectId}:web:0`);
+    const answer = await refused.waitForOriginal((m) => m.content.length > 0 || textOf(m).length > 0, 20_000);
+    expect(textOf(answer)).toContain('can edit crops in the browser');
+    expect(buttons(answer).some((b) => b.url !== null)).toBe(false);
+    const granted = await h.discord.user(alice).button(boardOf(thread), `board@1:${projectId}:web:0`);
+    const mine = await granted.waitForOriginal((m) => buttons(m).some((b) => b.url !== null), 20_000);
+    expect(mine.flags & MessageFlag.Ephemeral).not.toBe(0);
+
+    const lookups = () =>
+      h.discord.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/members/${alice.id}`)).length;
+    const before = lookups();
+    for (let i = 0; i < 3; i++) expect((await api('api/crops', { grant: grantOf(link) })).status).toBe(200);
+    expect(lookups() - before).toBe(3);
   });
 
   it('re-checks the permission on every request: a removed editor role or a kicked member stops the link', async () => {
