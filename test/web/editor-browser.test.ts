@@ -87,6 +87,18 @@ describe('the crop editor in a real browser', () => {
       ).toBe(true),
     );
 
+    // Someone else saves this crop meanwhile: the next save asks instead of overwriting theirs.
+    const theirs = { left: 10, top: 10, width: 400, height: 400 };
+    await h.database.db.update(crops).set({ box: theirs }).where(eq(crops.id, row!.id));
+    await page.getByRole('button', { name: 'Save crop' }).click();
+    await page.getByText('Someone saved this crop while you were editing').waitFor();
+    const [kept] = await h.database.db.select().from(crops).where(eq(crops.id, row!.id));
+    expect(kept!.box).toEqual(theirs);
+    await page.getByRole('button', { name: 'Save mine over it' }).click();
+    await page.getByText('Saved the headshot crop.').waitFor();
+    const [mine] = await h.database.db.select().from(crops).where(eq(crops.id, row!.id));
+    expect(mine!.box).toEqual({ left, top, width, height });
+
     // The keyboard moves on to the next image.
     await page.keyboard.press('ArrowRight');
     await page.getByText('image 2 of 3').waitFor();
