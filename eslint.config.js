@@ -26,6 +26,13 @@ const FORBIDDEN = {
       message: 'The worker never imports the bot: shared message payloads live in src/views.',
     },
   ],
+  web: [
+    {
+      regex: folder('bot', 'worker', 'cli', 'queue', 'tagger', 'trainer', 'e621', 'notify'),
+      message:
+        'src/web serves pages over core, db repositories, storage and views; the bot hands it what it needs.',
+    },
+  ],
   db: [
     {
       regex: folder(
@@ -146,6 +153,24 @@ export default tseslint.config(
         URL: 'readonly',
         setTimeout: 'readonly',
         module: 'writable',
+      },
+    },
+  },
+  {
+    // The web editor's pages: plain ES modules run by the browser as they are (no build step).
+    files: ['src/web/static/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        fetch: 'readonly',
+        URL: 'readonly',
+        URLSearchParams: 'readonly',
+        Image: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
       },
     },
   },

@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import type { JobProducer } from '../queue/producer.ts';
 import { createDiscordClient } from './client.ts';
 import type { BotContext, BotTrainingOptions } from './context.ts';
+import { mountWebEditor, type WebEditorMount } from './web-editor.ts';
 import { createPruneRefresher } from './prune-refresher.ts';
 import { routeInteraction } from './router.ts';
 
@@ -22,6 +23,8 @@ export interface BotOptions {
   e621?: E621Client | null | undefined;
   /** Base models, GPU memory and download links for training and export (none configured by default). */
   training?: Partial<BotTrainingOptions>;
+  /** Serves the web editor beside the download server (needs PUBLIC_URL and LINK_SECRET); none by default. */
+  webEditor?: WebEditorMount | null | undefined;
 }
 
 export interface RunningBot {
@@ -46,9 +49,19 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
       baseModels: options.training?.baseModels ?? [],
       gpuMemoryGb: options.training?.gpuMemoryGb,
       links: options.training?.links ?? null,
+      editorLinks: options.training?.editorLinks ?? null,
       filesDir: options.training?.filesDir ?? join(options.dataDir, 'models'),
     },
   };
+  if (options.webEditor) {
+    mountWebEditor(options.webEditor, {
+      db: options.db,
+      client,
+      dataDir: options.dataDir,
+      log,
+      pruneRefresher,
+    });
+  }
   const pending = new Set<Promise<void>>();
 
   client.on(Events.InteractionCreate, (interaction) => {

@@ -1,5 +1,6 @@
 import type { Client } from 'discord.js';
 import type { BaseModel } from '../core/training/plan.ts';
+import type { EditorLinkSigner } from '../delivery/editor-links.ts';
 import type { LinkSigner } from '../delivery/links.ts';
 import type { Db } from '../db/client.ts';
 import type { E621Client } from '../e621/client.ts';
@@ -35,6 +36,8 @@ export interface BotTrainingOptions {
   epochSamples?: boolean;
   /** Signs download links to files under `filesDir`; null without PUBLIC_URL and LINK_SECRET. */
   links: LinkSigner | null;
+  /** Signs links to the web editor (crops, tags); null without PUBLIC_URL and LINK_SECRET. */
+  editorLinks?: EditorLinkSigner | null;
   /** The folder the link server serves: DATA_DIR/models. */
   filesDir: string;
 }

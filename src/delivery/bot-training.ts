@@ -6,6 +6,7 @@ import type { Logger } from '../log.ts';
 import { UserError } from '../core/errors.ts';
 import { loadConfiguredBaseModels } from '../trainer/base-models.ts';
 import { startLinkServer, type LinkServer } from './link-server.ts';
+import { createEditorLinkSigner } from './editor-links.ts';
 import { createLinkSigner } from './links.ts';
 
 /**
@@ -23,6 +24,7 @@ export async function openBotTraining(
   const filesDir = resolve(join(config.DATA_DIR, 'models'));
   let server: LinkServer | null = null;
   let links = null;
+  let editorLinks = null;
   if (config.PUBLIC_URL && config.LINK_SECRET) {
     await mkdir(filesDir, { recursive: true });
     links = createLinkSigner({
@@ -30,6 +32,7 @@ export async function openBotTraining(
       secret: config.LINK_SECRET,
       ttlSeconds: Math.round(config.LINK_TTL_HOURS * 3600),
     });
+    editorLinks = createEditorLinkSigner({ publicUrl: config.PUBLIC_URL, secret: config.LINK_SECRET });
     try {
       server = await startLinkServer({
         root: filesDir,
@@ -59,6 +62,7 @@ export async function openBotTraining(
       gpuMemoryGb: config.GPU_MEMORY_GB,
       epochSamples: config.TRAIN_EPOCH_SAMPLES !== 'off',
       links,
+      editorLinks,
       filesDir,
     },
     server,

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, join, sep } from 'node:path';
 import type { Logger } from '../log.ts';
@@ -22,16 +22,31 @@ export interface LinkServerOptions {
   now?: () => Date;
 }
 
+/** A handler for every request under a path prefix (after PUBLIC_URL's path), e.g. the web editor's `/edit/`. */
+export type MountedHandler = (request: IncomingMessage, response: ServerResponse, pathname: string) => void;
+
 export interface LinkServer {
   /** http://host:port of the listening socket. */
   url: string;
+  /** Hands every request under `prefix` (which must not be `/files/`) to `handler`, on the same port. */
+  mount(prefix: string, handler: MountedHandler): void;
   close(): Promise<void>;
 }
 
 export async function startLinkServer(options: LinkServerOptions): Promise<LinkServer> {
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
   const now = options.now ?? (() => new Date());
+  const mounts = new Map<string, MountedHandler>();
   const server: Server = createServer((request, response) => {
+    const requested = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const inBase =
+      basePath !== '' && requested.startsWith(`${basePath}/`) ? requested.slice(basePath.length) : requested;
+    for (const [prefix, handler] of mounts) {
+      if (inBase.startsWith(prefix)) {
+        handler(request, response, inBase);
+        return;
+      }
+    }
     const head = request.method === 'HEAD';
     const send = (status: number, text: string): void => {
       response.writeHead(status, {
@@ -113,6 +128,10 @@ export async function startLinkServer(options: LinkServerOptions): Promise<LinkS
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
+    mount(prefix, handler) {
+      if (prefix.startsWith(FILES_PREFIX)) throw new Error(`${prefix} belongs to the download server`);
+      mounts.set(prefix, handler);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

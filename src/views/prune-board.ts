@@ -45,6 +45,11 @@ export function boardMessage(project: ProjectRow, counts: BoardCounts, crops: Cr
       .setLabel('Crops')
       .setStyle(ButtonStyle.Secondary),
     new ButtonBuilder()
+      .setCustomId(boardId.encode({ projectId: project.id, action: 'web', page: 0 }))
+      .setLabel('Crop in browser')
+      .setStyle(ButtonStyle.Secondary)
+      .setDisabled(frozen),
+    new ButtonBuilder()
       .setCustomId(boardId.encode({ projectId: project.id, action: 'finalize', page: 0 }))
       .setLabel('Finalize')
       .setStyle(ButtonStyle.Success)

@@ -24,7 +24,7 @@ export const reviewId = defineCustomId<{ candidateId: number; action: ReviewActi
   },
 });
 
-export const BOARD_ACTIONS = ['review', 'kept', 'crops', 'finalize'] as const;
+export const BOARD_ACTIONS = ['review', 'kept', 'crops', 'finalize', 'web'] as const;
 export type BoardAction = (typeof BOARD_ACTIONS)[number];
 
 /** Buttons of the pruning board at the top of the thread; `page` for "show kept". */

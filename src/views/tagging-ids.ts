@@ -75,7 +75,7 @@ export const outfitModalId = defineCustomId<{ projectId: number }>('outfit', 1, 
   },
 });
 
-export const TAGGING_ACTIONS = ['doubtful'] as const;
+export const TAGGING_ACTIONS = ['doubtful', 'web'] as const;
 export type TaggingAction = (typeof TAGGING_ACTIONS)[number];
 
 /** Buttons on the auto-tagging summary: open your doubtful-tag pager. */

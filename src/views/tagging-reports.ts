@@ -98,15 +98,23 @@ export function autotagStatusView(status: AutotagStatus): TaggingView {
       status.phase === 'failed' ? FAILED_RED : status.phase === 'done' ? DONE_GREEN : KILN_ORANGE,
     )
     .addTextDisplayComponents(new TextDisplayBuilder().setContent(clip(lines.join('\n'), TEXT_BUDGET)));
-  if (status.phase === 'done' && summary && summary.doubtfulImages > 0) {
-    container.addActionRowComponents(
-      new ActionRowBuilder<ButtonBuilder>().addComponents(
+  if (status.phase === 'done' && summary) {
+    const row = new ActionRowBuilder<ButtonBuilder>();
+    if (summary.doubtfulImages > 0) {
+      row.addComponents(
         new ButtonBuilder()
           .setCustomId(taggingId.encode({ projectId: status.projectId, action: 'doubtful' }))
           .setLabel('Review doubtful tags')
           .setStyle(ButtonStyle.Primary),
-      ),
+      );
+    }
+    row.addComponents(
+      new ButtonBuilder()
+        .setCustomId(taggingId.encode({ projectId: status.projectId, action: 'web' }))
+        .setLabel('Edit tags')
+        .setStyle(ButtonStyle.Secondary),
     );
+    container.addActionRowComponents(row);
   }
   return { container };
 }

@@ -6,6 +6,8 @@ import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { startBot, type RunningBot } from '../../src/bot/bot.ts';
 import type { BotTrainingOptions } from '../../src/bot/context.ts';
+import { createEditorLinkSigner } from '../../src/delivery/editor-links.ts';
+import { startLinkServer, type LinkServer } from '../../src/delivery/link-server.ts';
 import { deployCommands } from '../../src/bot/deploy.ts';
 import type { E621Client } from '../../src/e621/client.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
@@ -42,6 +44,8 @@ export interface BotHarness {
   /** The data folder the bot reads images from (the fetch worker writes it). */
   dataDir: string;
   bot: RunningBot;
+  /** The link server carrying the web editor (with `webEditorSecret`), else null. */
+  linkServer: LinkServer | null;
   /** A new client and fresh process state, as after a redeploy; Postgres and Redis stay. */
   restartBot(): Promise<void>;
   close(): Promise<void>;
@@ -55,6 +59,8 @@ export interface BotHarnessExtras {
   training?: Partial<BotTrainingOptions>;
   /** Where the bot's job producer finds Redis (e.g. a proxy a test can cut); the test Redis by default. */
   producerRedisUrl?: string;
+  /** Serve the web editor on a link server of its own (port 0), links signed with this secret. */
+  webEditorSecret?: string;
 }
 
 /** The real bot, logged into the Discord stand-in, on a database and queue prefix of its own. */
@@ -80,6 +86,18 @@ export async function startBotHarness(
   const logs = new LogCapture();
   const log = createLogger('debug', logs.stream);
   const dataDir = await mkdtemp(join(tmpdir(), 'kiln-bot-data-'));
+  const secret = extras.webEditorSecret;
+  const linkServer = secret
+    ? await startLinkServer({ root: dataDir, secret, port: 0, host: '127.0.0.1' })
+    : null;
+  const webEditor = linkServer && secret ? { server: linkServer, secret, publicUrl: linkServer.url } : null;
+  const training: Partial<BotTrainingOptions> | undefined =
+    linkServer && secret
+      ? {
+          ...extras.training,
+          editorLinks: createEditorLinkSigner({ publicUrl: linkServer.url, secret }),
+        }
+      : extras.training;
   const launch = () =>
     startBot({
       token,
@@ -89,7 +107,8 @@ export async function startBotHarness(
       log,
       dataDir,
       e621: extras.e621 ?? null,
-      ...(extras.training ? { training: extras.training } : {}),
+      ...(training ? { training } : {}),
+      webEditor,
     });
   const harness: BotHarness = {
     discord,
@@ -101,12 +120,14 @@ export async function startBotHarness(
     log,
     dataDir,
     bot: await launch(),
+    linkServer,
     async restartBot() {
       await harness.bot.stop();
       harness.bot = await launch();
     },
     async close() {
       await harness.bot.stop();
+      await linkServer?.close();
       await jobs.close();
       producerRedis.disconnect();
       redis.disconnect();

@@ -105,4 +105,21 @@ describe('the import fences', { timeout: 120_000 }, () => {
       ),
     ).toEqual([expect.stringContaining('src/core is pure')]);
   });
+
+  it('lets the web editor use core, repositories, storage and views, but not the bot or the worker', async () => {
+    expect(
+      await fenceMessages(
+        'src/web/editor-server.ts',
+        "import { validateCrop } from '../core/pruning/crops.ts';\nimport { getCrop } from '../db/repositories/crops.ts';\nimport { imageInput } from '../storage/image-source.ts';\nimport { editorLinkMessage } from '../views/editor-link.ts';\nexport const used = [validateCrop, getCrop, imageInput, editorLinkMessage];\n",
+      ),
+    ).toEqual([]);
+    for (const code of [
+      "import { savedCropMessage } from '../bot/crop-preview.ts';\nexport const used = savedCropMessage;\n",
+      "import { createJobHandlers } from '../worker/handlers.ts';\nexport const used = createJobHandlers;\n",
+    ]) {
+      expect(await fenceMessages('src/web/editor-server.ts', code)).toEqual([
+        expect.stringContaining('src/web serves pages'),
+      ]);
+    }
+  });
 });

@@ -15,6 +15,7 @@ import { contactSheetTiles, describeFrozenDataset, finalizedMessage } from '../f
 import type { ComponentHandler } from '../handler-types.ts';
 import { keptListMessage } from '../../views/kept-list.ts';
 import { cropListMessage } from '../../views/crop-list.ts';
+import { editorLinkMessage } from '../../views/editor-link.ts';
 import { cropsOfProject } from '../../db/repositories/crops.ts';
 import { boardId, type BoardAction } from '../../views/prune-ids.ts';
 import { enqueueAutotag } from '../tagging.ts';
@@ -43,6 +44,20 @@ export const pruneBoard: ComponentHandler<{ projectId: number; action: BoardActi
       case 'crops': {
         const crops = await cropsOfProject(db, project.id);
         await interaction.editReply(cropListMessage(crops, { frozen: project.datasetFrozenAt !== null }));
+        return;
+      }
+      case 'web': {
+        assertNotFrozen(project);
+        await assertCanEdit(db, interaction, project, 'edit crops in the browser');
+        const signer = context.training.editorLinks ?? null;
+        if (!signer) {
+          throw new UserError(
+            'service-unavailable',
+            'The web editor is off on this bot: its operator has not set PUBLIC_URL and LINK_SECRET.',
+          );
+        }
+        const link = signer.sign('crops', project.id, interaction.user.id);
+        await interaction.editReply(editorLinkMessage('crops', project.characterName, link));
         return;
       }
       case 'finalize': {

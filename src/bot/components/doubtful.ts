@@ -20,6 +20,7 @@ import {
   imageLabel,
 } from '../../views/doubtful-pager.ts';
 import { asReply, type TaggingView } from '../../views/tagging-view.ts';
+import { editorLinkMessage } from '../../views/editor-link.ts';
 import {
   doubtId,
   doubtModalId,
@@ -66,8 +67,21 @@ async function pageFor(
 export const taggingButtons: ComponentHandler<{ projectId: number; action: TaggingAction }> = {
   codec: taggingId,
   acknowledge: 'ephemeral',
-  async run(interaction, { projectId }, { db, dataDir }) {
+  async run(interaction, { projectId, action }, { db, dataDir, training }) {
     const project = await loadProjectForComponent(db, projectId, interaction.guildId);
+    if (action === 'web') {
+      await assertCanEdit(db, interaction, project, 'edit tags in the browser');
+      const signer = training.editorLinks ?? null;
+      if (!signer) {
+        throw new UserError(
+          'service-unavailable',
+          'The web editor is off on this bot: its operator has not set PUBLIC_URL and LINK_SECRET.',
+        );
+      }
+      const link = signer.sign('tags', project.id, interaction.user.id);
+      await interaction.editReply(editorLinkMessage('tags', project.characterName, link));
+      return;
+    }
     const tagging = await loadTaggedProject(db, project);
     const first = doubtfulList(tagging)[0];
     await interaction.editReply(

@@ -4,6 +4,8 @@ import { startBot, type RunningBot } from '../../bot/bot.ts';
 import { startHeartbeat } from '../../app/health.ts';
 import { onShutdown, openServices } from '../../app/services.ts';
 import { openBotTraining } from '../../delivery/bot-training.ts';
+import type { LinkServer } from '../../delivery/link-server.ts';
+import type { WebEditorMount } from '../../bot/web-editor.ts';
 import type { E621Client } from '../../e621/client.ts';
 import { createProcessE621Client } from '../../e621/process-client.ts';
 import { createDiscordPoster } from '../../notify/discord-rest.ts';
@@ -95,6 +97,7 @@ async function runProcesses(parts: readonly Part[]): Promise<void> {
         dataDir: readConfig(['runtime']).DATA_DIR,
         e621,
         training: training.options,
+        webEditor: webEditorMount(training.server),
       });
     }
   } catch (error) {
@@ -115,6 +118,13 @@ async function runProcesses(parts: readonly Part[]): Promise<void> {
     await worker?.close();
     await services.close();
   });
+}
+
+/** The web editor rides on the download server: same port, `/edit/`, same secret. */
+function webEditorMount(server: LinkServer | null): WebEditorMount | null {
+  const runtime = readConfig(['trainer']);
+  if (!server || !runtime.PUBLIC_URL || !runtime.LINK_SECRET) return null;
+  return { server, secret: runtime.LINK_SECRET, publicUrl: runtime.PUBLIC_URL };
 }
 
 function assertDiscordReady(bot: RunningBot): void {

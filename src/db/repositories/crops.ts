@@ -1,7 +1,7 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { CropBox } from '../../core/pruning/crops.ts';
 import type { Db } from '../client.ts';
-import { crops, projectCandidates, replacements } from '../schema/index.ts';
+import { crops, projectCandidates, replacements, type CropRow } from '../schema/index.ts';
 
 // Crop boxes and uploaded replacements: the non-destructive edits of a dataset image.
 
@@ -90,5 +90,26 @@ export async function cropsOfImage(db: Db, candidateId: number) {
 
 export async function getReplacement(db: Db, candidateId: number) {
   const [row] = await db.select().from(replacements).where(eq(replacements.candidateId, candidateId));
+  return row ?? null;
+}
+
+/**
+ * setCropBox, only when the crop still holds the box and confirmation the editor started from (a web save
+ * carries them): the updated row, or null when someone else changed the crop since (or it is gone).
+ */
+export async function setCropBoxIfUnchanged(
+  db: Db,
+  cropId: number,
+  expected: { box: CropBox | null; confirmed: boolean },
+  box: CropBox,
+  confirmed: boolean,
+): Promise<CropRow | null> {
+  const sameBox =
+    expected.box === null ? isNull(crops.box) : sql`${crops.box} = ${JSON.stringify(expected.box)}::jsonb`;
+  const [row] = await db
+    .update(crops)
+    .set({ box, confirmed })
+    .where(and(eq(crops.id, cropId), eq(crops.confirmed, expected.confirmed), sameBox))
+    .returning();
   return row ?? null;
 }

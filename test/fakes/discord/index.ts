@@ -13,6 +13,7 @@
  * Rate limits (429 with retry_after per route and channel) are off unless asked for: the option
  * `rateLimits: {}` or `discord.rateLimits.configure({})`; see rate-limits.ts.
  */
+import { addGuildRoutes } from './routes/guilds.ts';
 import { apiCommand, apiRole } from './api-objects.ts';
 import { Actor } from './actor.ts';
 import { FakeGateway, GatewayIntent } from './gateway.ts';
@@ -41,6 +42,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   addApplicationRoutes(router, state, gateway);
   addChannelRoutes(router, state, gateway);
   addInteractionRoutes(router, state, gateway);
+  addGuildRoutes(router, state);
   const rateLimits = new FakeRateLimits(options.rateLimits);
   const server = new FakeHttpServer(state, router, gateway, rateLimits);
   state.baseUrl = await server.listen();
@@ -69,6 +71,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     channelId: resolved.channelId,
     requests: server.requests,
     rateLimits,
+    removeMember(userId: string): void {
+      state.members.delete(userId);
+    },
     user(user: FakeUser): FakeActor {
       ensureMember(user);
       return new Actor(state, gateway, user);

@@ -263,6 +263,8 @@ export interface FakeDiscord {
   /** Per-route and global rate limits: `configure()` turns them on or off; `events` and `violations()` check clients. */
   rateLimits: FakeRateLimits;
   /** Acts as this guild member (registered in the guild; unknown role ids are created). */
+  /** The member leaves or is kicked: REST member lookups answer Unknown Member (10007). */
+  removeMember(userId: string): void;
   user(user: FakeUser): FakeActor;
   /** A channel or thread, deleted ones included (see `deleted`). */
   channel(id: string): FakeChannel | undefined;
