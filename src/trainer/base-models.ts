@@ -214,8 +214,8 @@ export async function assertBaseModelFile(model: BaseModel): Promise<void> {
 
 /**
  * Refuses an entry its checkpoint contradicts (an SDXL kind on an SD 1.x file, a v-pred file declared ε, and the
- * reverse). Only a readable .safetensors header is judged; anything else (a Diffusers folder, a .ckpt) is left
- * to sd-scripts, which reports an unreadable model itself.
+ * reverse), and a .safetensors file whose header cannot be read. A Diffusers folder or a .ckpt is left to
+ * sd-scripts.
  */
 export async function assertBaseModelHeader(model: BaseModel): Promise<void> {
   if (extname(model.file).toLowerCase() !== '.safetensors') return;
@@ -223,7 +223,14 @@ export async function assertBaseModelHeader(model: BaseModel): Promise<void> {
   try {
     header = await readSafetensorsHeader(model.file);
   } catch (error) {
-    if (error instanceof SafetensorsError || (error as NodeJS.ErrnoException).code === 'EISDIR') return;
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR') return;
+    // Refused here, on the card, rather than by a Python traceback from sd-scripts' loader.
+    if (error instanceof SafetensorsError) {
+      throw new UserError(
+        'invalid-model',
+        `The file of base model ${JSON.stringify(model.name)} is not a readable .safetensors checkpoint (${error.message}); replace the file on the worker (kiln doctor shows it).`,
+      );
+    }
     throw error;
   }
   const problems = checkpointMismatches(

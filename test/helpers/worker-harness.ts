@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
@@ -13,6 +13,7 @@ import { createJobHandlers } from '../../src/worker/handlers.ts';
 import { createTrainHandler, recoverStaleRuns, type TrainJobDeps } from '../../src/worker/jobs/train.ts';
 import { startWorkerRuntime, type JobHandlers, type WorkerRuntime } from '../../src/worker/runtime.ts';
 import type { BotHarness } from './bot-harness.ts';
+import { writeTinyCheckpoint } from './checkpoint.ts';
 import { TEST_REDIS_URL } from './redis.ts';
 
 /** The fake sd-scripts (test/fakes/sd-scripts) and its `accelerate launch` stand-in. */
@@ -79,7 +80,7 @@ export function startWorkerHarness(h: BotHarness, options: WorkerHarnessOptions 
       { name: 'yiffymix', family: 'sd1', tagStyle: 'e621' },
     ]) {
       const file = join(modelsDir, `${model.name}.safetensors`);
-      writeFileSync(file, 'not a real checkpoint');
+      writeTinyCheckpoint(file, model.family === 'sdxl' ? 'sdxl' : 'sd1');
       baseModels.push({ ...model, file });
     }
     train = {

@@ -4,12 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/core/errors.ts';
 import { assertBaseModelFile, findBaseModel, loadBaseModels } from '../../src/trainer/base-models.ts';
 import { temporaryDir } from './helpers.ts';
+import { writeTinyCheckpoint } from '../helpers/checkpoint.ts';
 
 let tmp: Awaited<ReturnType<typeof temporaryDir>>;
 beforeAll(async () => {
   tmp = await temporaryDir('kiln-models-');
   await mkdir(join(tmp.dir, 'models'));
-  await writeFile(join(tmp.dir, 'models', 'yiffymix.safetensors'), 'weights');
+  writeTinyCheckpoint(join(tmp.dir, 'models', 'yiffymix.safetensors'), 'sd1');
 });
 afterAll(async () => {
   await tmp.remove();
@@ -296,17 +297,19 @@ describe('assertBaseModelFile reads the checkpoint header', () => {
       }),
     ).rejects.toThrow(/declares prediction = "v" but the file says ε-prediction/);
   });
+});
 
-  it('leaves a file it cannot read as safetensors to sd-scripts', async () => {
-    // yiffymix.safetensors holds the word "weights": not a header, so nothing is judged.
-    await expect(
-      assertBaseModelFile({
-        name: 'y',
-        file: file('yiffymix.safetensors'),
-        family: 'sdxl',
-        tagStyle: 'e621',
-        kind: 'pony',
-      }),
-    ).resolves.toBeUndefined();
+describe('a base model file that is not a checkpoint', () => {
+  it('is refused before training, naming the entry, instead of a traceback from sd-scripts', async () => {
+    const file = join(tmp.dir, 'models', 'page.safetensors');
+    await writeFile(file, '<html>Sign in to download</html>');
+    const error = await assertBaseModelFile({ name: 'mix', file, family: 'sd1', tagStyle: 'e621' }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).code).toBe('invalid-model');
+    expect((error as UserError).message).toMatch(
+      /^The file of base model "mix" is not a readable \.safetensors checkpoint \(.+\); replace the file on the worker \(kiln doctor shows it\)\.$/,
+    );
   });
 });

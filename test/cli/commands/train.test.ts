@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeTinyCheckpoint } from '../../helpers/checkpoint.ts';
 import {
   FAKE_LAUNCHER,
   FAKE_SD_SCRIPTS_DIR,
@@ -33,7 +34,7 @@ beforeAll(async () => {
     await writeFile(join(dataset, `post ${i}.txt`), `krystal, solo, blue fur${extra}\n`);
   }
   await writeFile(join(dataset, 'info.txt'), 'Krystal: blue vixen, tribal markings.');
-  await writeFile(join(tmp.dir, 'model.safetensors'), 'weights');
+  writeTinyCheckpoint(join(tmp.dir, 'model.safetensors'), 'sd1');
   await writeFile(
     join(tmp.dir, 'models.json'),
     JSON.stringify([{ name: 'testmix', file: 'model.safetensors', family: 'sd1', tagStyle: 'e621' }]),
