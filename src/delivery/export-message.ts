@@ -18,7 +18,10 @@ export async function exportMessage(input: {
   links: LinkSigner | null;
   /** DATA_DIR/models: what the bot's download server serves. */
   filesDir: string;
-}): Promise<{ message: OutgoingMessage; /** The linked copy: removed again when the post fails. */ sharedDir: string | null }> {
+}): Promise<{
+  message: OutgoingMessage;
+  /** The linked copy: removed again when the post fails. */ sharedDir: string | null;
+}> {
   const { zip, uploadLimit } = input;
   const mentions = { parse: [] as never[] };
   if (zip.bytes <= uploadLimit) {
