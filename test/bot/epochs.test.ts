@@ -201,7 +201,9 @@ describe('epoch check: sample grids, likeness tables and the epoch vote, through
     expect(await press(h, carol, card, `epoch@1:${runId}:2`)).toContain('Your vote: epoch 2');
     expect(await press(h, alice, card, `epoch@1:${runId}:3`)).toContain('Your vote: epoch 3');
     expect(await press(h, bob, card, `epoch@1:${runId}:deliver`)).toContain('Only the project owner');
-    expect(await press(h, alice, card, `epoch@1:${runId}:deliver`)).toContain('Delivered epoch 2');
+    expect(await press(h, alice, card, `epoch@1:${runId}:deliver`)).toContain(
+      'Delivering epoch 2 on the worker',
+    );
 
     const delivered = await eventually(() => {
       const found = thread.messages.find((m) => m.content.includes('chosen by vote'));
@@ -225,10 +227,59 @@ describe('epoch check: sample grids, likeness tables and the epoch vote, through
     expect(info).toContain('  Flexibility (pose, view, background): 33% (2/6)');
     expect(info).toContain(`Sample prompts:\n  ${LIKENESS}\n  ${OUTFIT}\n  ${FLEX}`);
 
-    // The card says who delivered which epoch, and its buttons are gone: the vote is closed.
-    const closed = h.discord.message(thread.id, card.id)!;
+    // The worker redraws the card: who delivered which epoch, and its buttons are gone: the vote is closed.
+    const closed = await eventually(() => {
+      const current = h.discord.message(thread.id, card.id)!;
+      expect(customIds(current)).toEqual([]);
+      return current;
+    });
     expect(textOf(closed)).toContain(`✅ Epoch 2 was delivered by <@${alice.id}>.`);
-    expect(customIds(closed)).toEqual([]);
+    expect(thread.messages.filter((m) => m.content.includes('chosen by vote'))).toHaveLength(1);
+  }, 120_000);
+
+  it('only queues the delivery; when the epoch file vanished meanwhile the worker says why and the vote reopens', async () => {
+    const { thread } = await finalizedProject(h, 'peppy', 4);
+    const runId = await train(h, thread);
+    const card = await voteCard(h, thread, runId);
+    expect(await press(h, bob, card, `epoch@1:${runId}:1`)).toContain('Your vote: epoch 1');
+
+    // No worker takes jobs: the bot answers at once, closes the vote to a second click, and delivers nothing.
+    await worker.runtime.close();
+    try {
+      expect(await press(h, alice, card, `epoch@1:${runId}:deliver`)).toContain(
+        'Delivering epoch 1 on the worker',
+      );
+      expect(await press(h, carol, card, `epoch@1:${runId}:2`)).toContain('the vote is closed');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(thread.messages.some((m) => m.content.includes('chosen by vote'))).toBe(false);
+      const epochOne = (await listEpochs(h.database.db, runId)).find((row) => row.epoch === 1)!;
+      await rm(epochOne.filePath!);
+    } finally {
+      await worker.restart();
+    }
+
+    const failed = await eventually(() => {
+      const found = thread.messages.find((m) => m.content.includes('could not be delivered'));
+      expect(found).toBeDefined();
+      return found!;
+    }, 30_000);
+    expect(failed.content).toContain(
+      "⚠️ Epoch 1 of **Peppy** on **yiffymix** could not be delivered: Epoch 1's file is no longer on the worker",
+    );
+    expect(failed.content).toContain('The vote is open again.');
+    expect(failed.content).not.toContain(h.dataDir);
+    expect(thread.messages.some((m) => m.content.includes('chosen by vote'))).toBe(false);
+    expect((await listEpochs(h.database.db, runId)).every((row) => row.deliveredAt === null)).toBe(true);
+    // Open again: friends vote for an epoch that is still there, and the owner delivers it.
+    expect(await press(h, carol, card, `epoch@1:${runId}:3`)).toContain('Your vote: epoch 3');
+    expect(await press(h, alice, card, `epoch@1:${runId}:3`)).toContain('Your vote: epoch 3');
+    expect(await press(h, alice, card, `epoch@1:${runId}:deliver`)).toContain('Delivering epoch 3');
+    const delivered = await eventually(() => {
+      const found = thread.messages.find((m) => m.content.includes('chosen by vote'));
+      expect(found).toBeDefined();
+      return found!;
+    }, 30_000);
+    expect(delivered.content).toContain('epoch **3/3**');
   }, 120_000);
 
   it('offers the files alone when sampling is off, and answers clearly once the files are cleaned up', async () => {
