@@ -46,6 +46,7 @@ export const jobContracts = {
    */
   export: {
     role: 'autotag',
+    lane: 'side',
     data: z.object({
       projectId: id,
       requestedBy: snowflake,
@@ -62,6 +63,7 @@ export const jobContracts = {
    */
   deliverEpoch: {
     role: 'train',
+    lane: 'side',
     data: z.object({
       runId: id,
       epoch: z.number().int().positive(),
@@ -86,4 +88,15 @@ export function jobNamesForRole(role: WorkerRole): JobName[] {
 /** One BullMQ queue per worker role: a machine subscribes to the roles it can serve. */
 export function queueNameForRole(role: WorkerRole): string {
   return `kiln-${role}`;
+}
+
+/**
+ * The queue a job goes to: its role's, or for a `side` job its role's second queue, taken by a worker of its own,
+ * so a delivery or an export does not wait behind the hours-long training or tagging that holds the role's slots.
+ */
+export function queueNameForJob(name: JobName): string {
+  const contract: { role: WorkerRole; lane?: 'side' } = jobContracts[name];
+  return contract.lane === 'side'
+    ? `${queueNameForRole(contract.role)}-side`
+    : queueNameForRole(contract.role);
 }

@@ -8,7 +8,7 @@ import type { BaseModel } from '../../src/core/training/plan.ts';
 import { listEpochs } from '../../src/db/repositories/epochs.ts';
 import { getProject } from '../../src/db/repositories/projects.ts';
 import { freezeDataset, setOverride } from '../../src/db/repositories/pruning.ts';
-import { runsOfPlan } from '../../src/db/repositories/training.ts';
+import { getTrainingRun, requestRunCancel, runsOfPlan } from '../../src/db/repositories/training.ts';
 import type { ProjectRow } from '../../src/db/schema/index.ts';
 import type { EpochCheckProject } from '../../src/training/epoch-check.ts';
 import { createTaggerPool, type TaggerPool } from '../../src/tagger/pool.ts';
@@ -280,6 +280,35 @@ describe('epoch check: sample grids, likeness tables and the epoch vote, through
       return found!;
     }, 30_000);
     expect(delivered.content).toContain('epoch **3/3**');
+  }, 120_000);
+
+  it('delivers a voted epoch while the GPU worker is busy with another training', async () => {
+    const { thread } = await finalizedProject(h, 'slippy', 4);
+    const runId = await train(h, thread);
+    const card = await voteCard(h, thread, runId);
+    expect(await press(h, bob, card, `epoch@1:${runId}:2`)).toContain('Your vote: epoch 2');
+
+    // A slow training takes the train role's one slot; the delivery goes on the role's side queue.
+    Object.assign(worker.trainerEnv, { KILN_FAKE_SDS_STEP_MS: '300' });
+    const busy = await finalizedProject(h, 'bill', 4);
+    let busyRun = 0;
+    try {
+      busyRun = await train(h, busy.thread);
+      await eventually(async () => {
+        expect((await getTrainingRun(h.database.db, busyRun))!.state).toBe('running');
+      }, 20_000);
+      expect(await press(h, alice, card, `epoch@1:${runId}:deliver`)).toContain('Delivering epoch 2');
+      await eventually(() => {
+        expect(thread.messages.some((m) => m.content.includes('chosen by vote'))).toBe(true);
+      }, 20_000);
+      expect((await getTrainingRun(h.database.db, busyRun))!.state).toBe('running');
+    } finally {
+      Object.assign(worker.trainerEnv, { KILN_FAKE_SDS_STEP_MS: '0' });
+      if (busyRun) await requestRunCancel(h.database.db, busyRun, alice.id).catch(() => undefined);
+    }
+    await eventually(async () => {
+      expect((await getTrainingRun(h.database.db, busyRun))!.state).not.toBe('running');
+    }, 20_000);
   }, 120_000);
 
   it('offers the files alone when sampling is off, and answers clearly once the files are cleaned up', async () => {
