@@ -15,6 +15,8 @@ import { createTaggerPool, type TaggerPool } from '../../src/tagger/pool.ts';
 import { customIds, textOf, type FakeChannel, type FakeMessage } from '../fakes/discord/index.ts';
 import { generateTinyTagger } from '../fakes/tagger/index.ts';
 import { press } from '../helpers/press.ts';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
+import { QUEUE_UNAVAILABLE_MESSAGE } from '../../src/queue/producer.ts';
 import { startBotHarness, type BotHarness } from '../helpers/bot-harness.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { given } from '../helpers/given.ts';
@@ -133,15 +135,18 @@ describe('epoch check: sample grids, likeness tables and the epoch vote, through
   let worker: WorkerHarness;
   let taggers: TaggerPool;
   let scratch: string;
+  let proxy: TcpProxy;
 
   beforeAll(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'kiln-epochs-'));
     await generateTinyTagger({ kind: 'e621', dir: join(scratch, 'models', 'e621') });
     const colours = join(scratch, 'colours.json');
     await writeFile(colours, JSON.stringify(COLOURS));
+    // The bot's job producer goes through a proxy, so one test can cut it off from Redis.
+    proxy = await startTcpProxy(6379);
     h = await startBotHarness(
       { uploadLimitBytes: 10 * 1024 * 1024 },
-      { training: { baseModels: BOT_MODELS } },
+      { training: { baseModels: BOT_MODELS }, producerRedisUrl: proxy.url },
     );
     worker = startWorkerHarness(h, {
       roles: ['train'],
@@ -162,6 +167,7 @@ describe('epoch check: sample grids, likeness tables and the epoch vote, through
     await worker?.close();
     await taggers?.close();
     await h?.close();
+    await proxy?.close();
     await rm(scratch, { recursive: true, force: true });
   });
 
@@ -280,6 +286,31 @@ describe('epoch check: sample grids, likeness tables and the epoch vote, through
       return found!;
     }, 30_000);
     expect(delivered.content).toContain('epoch **3/3**');
+  }, 120_000);
+
+  it('says "try again" within seconds when the queue is down, and leaves the vote open', async () => {
+    const { thread } = await finalizedProject(h, 'rob', 4);
+    const runId = await train(h, thread);
+    const card = await voteCard(h, thread, runId);
+    expect(await press(h, bob, card, `epoch@1:${runId}:1`)).toContain('Your vote: epoch 1');
+    await proxy.cut();
+    try {
+      const started = Date.now();
+      expect(await press(h, alice, card, `epoch@1:${runId}:deliver`)).toBe(
+        `${QUEUE_UNAVAILABLE_MESSAGE}\n-# service-unavailable`,
+      );
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect((await listEpochs(h.database.db, runId)).every((row) => row.deliveredAt === null)).toBe(true);
+    } finally {
+      await proxy.restore();
+    }
+    // Once the producer has reconnected, the owner delivers after all.
+    await eventually(async () => {
+      expect(await press(h, alice, card, `epoch@1:${runId}:deliver`)).toContain('Delivering epoch 1');
+    }, 15_000);
+    await eventually(() => {
+      expect(thread.messages.some((m) => m.content.includes('chosen by vote'))).toBe(true);
+    }, 30_000);
   }, 120_000);
 
   it('delivers a voted epoch while the GPU worker is busy with another training', async () => {
