@@ -4,9 +4,9 @@ import type { LinkSigner } from './links.ts';
 import type { OutgoingMessage } from '../notify/discord-rest.ts';
 
 /**
- * The message that delivers a model with its info.txt, used by the worker at the end of a training and by the bot
- * when the owner picks an epoch: attached when it fits the server's upload limit, else a signed download link, else
- * (no public address configured) where the file is on disk, with its hash to compare.
+ * The message that delivers a model with its info.txt, posted by the GPU worker at the end of a training and when
+ * the owner picks an epoch (the deliverEpoch job): attached when it fits the server's upload limit, else a signed
+ * download link, else (no public address configured) where the file is on disk, with its hash to compare.
  */
 export async function modelDeliveryMessage(input: {
   headline: string;

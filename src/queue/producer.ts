@@ -1,7 +1,7 @@
 import { UserError } from '../core/errors.ts';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { jobContracts, queueNameForRole, type JobData, type JobName, type WorkerRole } from './contracts.ts';
+import { jobContracts, queueNameForJob, type JobData, type JobName } from './contracts.ts';
 
 export interface EnqueueOptions {
   /** Deterministic id: BullMQ ignores a second job with the same id while the first exists. */
@@ -118,13 +118,13 @@ async function waitUntilReady(connection: Redis, timeoutMs: number): Promise<voi
 }
 
 function createDirectProducer(connection: Redis, prefix: string): JobProducer {
-  const queues = new Map<WorkerRole, Queue>();
+  const queues = new Map<string, Queue>();
   const queueFor = (name: JobName): Queue => {
-    const role = jobContracts[name].role;
-    let queue = queues.get(role);
+    const queueName = queueNameForJob(name);
+    let queue = queues.get(queueName);
     if (!queue) {
-      queue = new Queue(queueNameForRole(role), { connection, prefix });
-      queues.set(role, queue);
+      queue = new Queue(queueName, { connection, prefix });
+      queues.set(queueName, queue);
     }
     return queue;
   };

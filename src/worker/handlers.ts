@@ -2,6 +2,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { readConfig } from '../config/env.ts';
 import type { Database } from '../db/client.ts';
+import { createLinkSigner } from '../delivery/links.ts';
 import { createE621Client, type E621Client } from '../e621/client.ts';
 import type { Logger } from '../log.ts';
 import type { DiscordPoster } from '../notify/discord-rest.ts';
@@ -11,6 +12,8 @@ import { createFetchReporter, projectThreadFinder } from './fetch-reporter.ts';
 import { createFetchHandler } from './jobs/fetch.ts';
 import type { TaggerPool } from '../tagger/pool.ts';
 import { autotagDepsFromEnv, createAutotagHandler } from './jobs/autotag.ts';
+import { createDeliverEpochHandler } from './jobs/deliver-epoch.ts';
+import { createExportHandler, type ExportJobDeps } from './jobs/export.ts';
 import { trainDepsFromEnv, createTrainHandler, recoverStaleRuns } from './jobs/train.ts';
 import type { JobHandler, JobHandlers } from './runtime.ts';
 
@@ -118,13 +121,42 @@ function fetchHandler(deps: WorkerDeps): JobHandler<'fetch'> {
   };
 }
 
+/** The export job's dependencies: the image cache, and the download links of the bot's server (DATA_DIR/models). */
+export function exportDepsFromEnv(deps: WorkerDeps): ExportJobDeps {
+  const config = deps.config.runtime;
+  const { PUBLIC_URL, LINK_SECRET, LINK_TTL_HOURS } = deps.config.trainer;
+  const dataDir = resolve(config.DATA_DIR);
+  return {
+    db: deps.database.db,
+    poster: deps.discord,
+    log: deps.log.child({ role: 'autotag' }),
+    dataDir,
+    filesDir: join(dataDir, 'models'),
+    links:
+      PUBLIC_URL && LINK_SECRET
+        ? createLinkSigner({
+            publicUrl: PUBLIC_URL,
+            secret: LINK_SECRET,
+            ttlSeconds: Math.round(LINK_TTL_HOURS * 3600),
+          })
+        : null,
+  };
+}
+
 /** Builds the handler of every job this worker serves; the runtime refuses roles left without one. */
 export function createJobHandlers(deps: WorkerDeps): JobHandlers {
   const handlers: JobHandlers = {};
   // Auto-tagging and the likeness check of trainings share the process's tagger pool (src/tagger/pool.ts).
   if (deps.roles.includes('fetch')) handlers.fetch = fetchHandler(deps);
-  if (deps.roles.includes('autotag')) handlers.autotag = createAutotagHandler(autotagDepsFromEnv(deps));
-  if (deps.roles.includes('train')) handlers.train = createTrainHandler(trainDepsFromEnv(deps));
+  if (deps.roles.includes('autotag')) {
+    handlers.autotag = createAutotagHandler(autotagDepsFromEnv(deps));
+    handlers.export = createExportHandler(exportDepsFromEnv(deps));
+  }
+  if (deps.roles.includes('train')) {
+    const train = trainDepsFromEnv(deps);
+    handlers.train = createTrainHandler(train);
+    handlers.deliverEpoch = createDeliverEpochHandler(train);
+  }
   return handlers;
 }
 

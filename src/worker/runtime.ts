@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import {
   jobContracts,
   jobNamesForRole,
+  queueNameForJob,
   queueNameForRole,
   type JobData,
   type JobName,
@@ -49,9 +50,17 @@ export function startWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntime
   if (missing.length > 0) throw new MissingHandlerError(missing);
 
   const controllers = new Set<AbortController>();
-  const workers = options.roles.map((role) => {
+  // A role's main queue, plus its side queue when it has side jobs (queueNameForJob).
+  const queues = options.roles.flatMap((role) =>
+    [...new Set([queueNameForRole(role), ...jobNamesForRole(role).map(queueNameForJob)])].map((name) => ({
+      role,
+      name,
+      side: name !== queueNameForRole(role),
+    })),
+  );
+  const workers = queues.map(({ role, name: queueName, side }) => {
     const worker = new Worker(
-      queueNameForRole(role),
+      queueName,
       async (job) => {
         const name = job.name as JobName;
         const log = options.log.child({ job: job.id, jobName: name, attempt: job.attemptsMade + 1 });
@@ -85,7 +94,8 @@ export function startWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntime
       {
         connection: options.connection,
         prefix: options.prefix ?? 'kiln',
-        concurrency: options.concurrency?.[role] ?? (role === 'train' ? 1 : 2),
+        // Side jobs (a delivery, an export) one at a time beside the role's own slots.
+        concurrency: side ? 1 : (options.concurrency?.[role] ?? (role === 'train' ? 1 : 2)),
       },
     );
     worker.on('error', (error) => options.log.error({ err: error, role }, 'worker error'));

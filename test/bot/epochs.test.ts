@@ -8,13 +8,15 @@ import type { BaseModel } from '../../src/core/training/plan.ts';
 import { listEpochs } from '../../src/db/repositories/epochs.ts';
 import { getProject } from '../../src/db/repositories/projects.ts';
 import { freezeDataset, setOverride } from '../../src/db/repositories/pruning.ts';
-import { runsOfPlan } from '../../src/db/repositories/training.ts';
+import { getTrainingRun, requestRunCancel, runsOfPlan } from '../../src/db/repositories/training.ts';
 import type { ProjectRow } from '../../src/db/schema/index.ts';
 import type { EpochCheckProject } from '../../src/training/epoch-check.ts';
 import { createTaggerPool, type TaggerPool } from '../../src/tagger/pool.ts';
 import { customIds, textOf, type FakeChannel, type FakeMessage } from '../fakes/discord/index.ts';
 import { generateTinyTagger } from '../fakes/tagger/index.ts';
 import { press } from '../helpers/press.ts';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
+import { QUEUE_UNAVAILABLE_MESSAGE } from '../../src/queue/producer.ts';
 import { startBotHarness, type BotHarness } from '../helpers/bot-harness.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { given } from '../helpers/given.ts';
@@ -133,15 +135,18 @@ describe('epoch check: sample grids, likeness tables and the epoch vote, through
   let worker: WorkerHarness;
   let taggers: TaggerPool;
   let scratch: string;
+  let proxy: TcpProxy;
 
   beforeAll(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'kiln-epochs-'));
     await generateTinyTagger({ kind: 'e621', dir: join(scratch, 'models', 'e621') });
     const colours = join(scratch, 'colours.json');
     await writeFile(colours, JSON.stringify(COLOURS));
+    // The bot's job producer goes through a proxy, so one test can cut it off from Redis.
+    proxy = await startTcpProxy(6379);
     h = await startBotHarness(
       { uploadLimitBytes: 10 * 1024 * 1024 },
-      { training: { baseModels: BOT_MODELS } },
+      { training: { baseModels: BOT_MODELS }, producerRedisUrl: proxy.url },
     );
     worker = startWorkerHarness(h, {
       roles: ['train'],
@@ -162,6 +167,7 @@ describe('epoch check: sample grids, likeness tables and the epoch vote, through
     await worker?.close();
     await taggers?.close();
     await h?.close();
+    await proxy?.close();
     await rm(scratch, { recursive: true, force: true });
   });
 
@@ -201,7 +207,9 @@ describe('epoch check: sample grids, likeness tables and the epoch vote, through
     expect(await press(h, carol, card, `epoch@1:${runId}:2`)).toContain('Your vote: epoch 2');
     expect(await press(h, alice, card, `epoch@1:${runId}:3`)).toContain('Your vote: epoch 3');
     expect(await press(h, bob, card, `epoch@1:${runId}:deliver`)).toContain('Only the project owner');
-    expect(await press(h, alice, card, `epoch@1:${runId}:deliver`)).toContain('Delivered epoch 2');
+    expect(await press(h, alice, card, `epoch@1:${runId}:deliver`)).toContain(
+      'Delivering epoch 2 on the worker',
+    );
 
     const delivered = await eventually(() => {
       const found = thread.messages.find((m) => m.content.includes('chosen by vote'));
@@ -225,10 +233,113 @@ describe('epoch check: sample grids, likeness tables and the epoch vote, through
     expect(info).toContain('  Flexibility (pose, view, background): 33% (2/6)');
     expect(info).toContain(`Sample prompts:\n  ${LIKENESS}\n  ${OUTFIT}\n  ${FLEX}`);
 
-    // The card says who delivered which epoch, and its buttons are gone: the vote is closed.
-    const closed = h.discord.message(thread.id, card.id)!;
+    // The worker redraws the card: who delivered which epoch, and its buttons are gone: the vote is closed.
+    const closed = await eventually(() => {
+      const current = h.discord.message(thread.id, card.id)!;
+      expect(customIds(current)).toEqual([]);
+      return current;
+    });
     expect(textOf(closed)).toContain(`✅ Epoch 2 was delivered by <@${alice.id}>.`);
-    expect(customIds(closed)).toEqual([]);
+    expect(thread.messages.filter((m) => m.content.includes('chosen by vote'))).toHaveLength(1);
+  }, 120_000);
+
+  it('only queues the delivery; when the epoch file vanished meanwhile the worker says why and the vote reopens', async () => {
+    const { thread } = await finalizedProject(h, 'peppy', 4);
+    const runId = await train(h, thread);
+    const card = await voteCard(h, thread, runId);
+    expect(await press(h, bob, card, `epoch@1:${runId}:1`)).toContain('Your vote: epoch 1');
+
+    // No worker takes jobs: the bot answers at once, closes the vote to a second click, and delivers nothing.
+    await worker.runtime.close();
+    try {
+      expect(await press(h, alice, card, `epoch@1:${runId}:deliver`)).toContain(
+        'Delivering epoch 1 on the worker',
+      );
+      expect(await press(h, carol, card, `epoch@1:${runId}:2`)).toContain('the vote is closed');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(thread.messages.some((m) => m.content.includes('chosen by vote'))).toBe(false);
+      const epochOne = (await listEpochs(h.database.db, runId)).find((row) => row.epoch === 1)!;
+      await rm(epochOne.filePath!);
+    } finally {
+      await worker.restart();
+    }
+
+    const failed = await eventually(() => {
+      const found = thread.messages.find((m) => m.content.includes('could not be delivered'));
+      expect(found).toBeDefined();
+      return found!;
+    }, 30_000);
+    expect(failed.content).toContain(
+      "⚠️ Epoch 1 of **Peppy** on **yiffymix** could not be delivered: Epoch 1's file is no longer on the worker",
+    );
+    expect(failed.content).toContain('The vote is open again.');
+    expect(failed.content).not.toContain(h.dataDir);
+    expect(thread.messages.some((m) => m.content.includes('chosen by vote'))).toBe(false);
+    expect((await listEpochs(h.database.db, runId)).every((row) => row.deliveredAt === null)).toBe(true);
+    // Open again: friends vote for an epoch that is still there, and the owner delivers it.
+    expect(await press(h, carol, card, `epoch@1:${runId}:3`)).toContain('Your vote: epoch 3');
+    expect(await press(h, alice, card, `epoch@1:${runId}:3`)).toContain('Your vote: epoch 3');
+    expect(await press(h, alice, card, `epoch@1:${runId}:deliver`)).toContain('Delivering epoch 3');
+    const delivered = await eventually(() => {
+      const found = thread.messages.find((m) => m.content.includes('chosen by vote'));
+      expect(found).toBeDefined();
+      return found!;
+    }, 30_000);
+    expect(delivered.content).toContain('epoch **3/3**');
+  }, 120_000);
+
+  it('says "try again" within seconds when the queue is down, and leaves the vote open', async () => {
+    const { thread } = await finalizedProject(h, 'rob', 4);
+    const runId = await train(h, thread);
+    const card = await voteCard(h, thread, runId);
+    expect(await press(h, bob, card, `epoch@1:${runId}:1`)).toContain('Your vote: epoch 1');
+    await proxy.cut();
+    try {
+      const started = Date.now();
+      expect(await press(h, alice, card, `epoch@1:${runId}:deliver`)).toBe(
+        `${QUEUE_UNAVAILABLE_MESSAGE}\n-# service-unavailable`,
+      );
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect((await listEpochs(h.database.db, runId)).every((row) => row.deliveredAt === null)).toBe(true);
+    } finally {
+      await proxy.restore();
+    }
+    // Once the producer has reconnected, the owner delivers after all.
+    await eventually(async () => {
+      expect(await press(h, alice, card, `epoch@1:${runId}:deliver`)).toContain('Delivering epoch 1');
+    }, 15_000);
+    await eventually(() => {
+      expect(thread.messages.some((m) => m.content.includes('chosen by vote'))).toBe(true);
+    }, 30_000);
+  }, 120_000);
+
+  it('delivers a voted epoch while the GPU worker is busy with another training', async () => {
+    const { thread } = await finalizedProject(h, 'slippy', 4);
+    const runId = await train(h, thread);
+    const card = await voteCard(h, thread, runId);
+    expect(await press(h, bob, card, `epoch@1:${runId}:2`)).toContain('Your vote: epoch 2');
+
+    // A slow training takes the train role's one slot; the delivery goes on the role's side queue.
+    Object.assign(worker.trainerEnv, { KILN_FAKE_SDS_STEP_MS: '300' });
+    const busy = await finalizedProject(h, 'bill', 4);
+    let busyRun = 0;
+    try {
+      busyRun = await train(h, busy.thread);
+      await eventually(async () => {
+        expect((await getTrainingRun(h.database.db, busyRun))!.state).toBe('running');
+      }, 20_000);
+      expect(await press(h, alice, card, `epoch@1:${runId}:deliver`)).toContain('Delivering epoch 2');
+      await eventually(() => {
+        expect(thread.messages.some((m) => m.content.includes('chosen by vote'))).toBe(true);
+      }, 20_000);
+      expect((await getTrainingRun(h.database.db, busyRun))!.state).toBe('running');
+    } finally {
+      Object.assign(worker.trainerEnv, { KILN_FAKE_SDS_STEP_MS: '0' });
+      if (busyRun) await requestRunCancel(h.database.db, busyRun, alice.id).catch(() => undefined);
+    }
+    await eventually(async () => {
+      expect((await getTrainingRun(h.database.db, busyRun))!.state).not.toBe('running');
+    }, 20_000);
   }, 120_000);
 
   it('offers the files alone when sampling is off, and answers clearly once the files are cleaned up', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchJobId } from '../../src/bot/commands/lora/fetch.ts';
 import { autotagJobId } from '../../src/bot/tagging.ts';
 import { getProject } from '../../src/db/repositories/projects.ts';
-import { setOverride } from '../../src/db/repositories/pruning.ts';
+import { freezeDataset, setOverride } from '../../src/db/repositories/pruning.ts';
 import { QUEUE_UNAVAILABLE_MESSAGE } from '../../src/queue/producer.ts';
 import { customIds, type FakeChannel } from '../fakes/discord/index.ts';
 import { startBotHarness, type BotHarness } from '../helpers/bot-harness.ts';
@@ -74,5 +74,24 @@ describe('with Redis unreachable the bot answers at once, and nothing starts whe
     expect((await again.waitForOriginal((m) => m.content.length > 0, 8000)).content).toContain(
       'Queued a fetch',
     );
+  });
+
+  it('says "try again" to /lora export within seconds instead of building the zip', async () => {
+    await freezeDataset(h.database.db, projectId, alice.id);
+    await proxy.cut();
+    try {
+      const started = Date.now();
+      const result = await h.discord
+        .user(alice)
+        .slash('lora', { subcommand: 'export', channelId: thread.id, options: {} });
+      const answer = await result.waitForFollowUp((m) => m.content.length > 0, 8000);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(answer.content).toBe(UNAVAILABLE);
+      expect(
+        thread.messages.some((m) => m.attachments.some((a) => a.filename.endsWith('-dataset.zip'))),
+      ).toBe(false);
+    } finally {
+      await proxy.restore();
+    }
   });
 });

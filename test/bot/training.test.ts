@@ -86,8 +86,9 @@ async function setUp(uploadLimitBytes: number): Promise<Setup> {
   });
   signer.current = createLinkSigner({ publicUrl: server.url, secret: SECRET, ttlSeconds: 3600 });
   const worker = startWorkerHarness(h, {
-    roles: ['train'],
+    roles: ['train', 'autotag'],
     train: { baseModels: MODELS, links: signer.current, trainerEnv: { KILN_FAKE_SDS_STEP_MS: '0' } },
+    export: { links: late },
   });
   // The worker starts stopped: the first test looks at the queue before anyone takes from it.
   await worker.runtime.close();
@@ -124,6 +125,25 @@ async function reply(
 ): Promise<FakeMessage> {
   const result = await h.discord.user(user).slash('lora', { subcommand, channelId: thread.id, options });
   return result.waitForOriginal((m) => textOf(m).length > 0 || m.attachments.length > 0, 20_000);
+}
+
+/** `/lora export`: the bot answers at once; the zip (or the reason it failed) is what the worker posts later. */
+async function exported(
+  h: BotHarness,
+  user: typeof alice,
+  thread: FakeChannel,
+  options: Record<string, string> = {},
+): Promise<FakeMessage> {
+  const before = thread.messages.length;
+  const answer = await reply(h, user, thread, 'export', options);
+  expect(answer.content).toContain('on the worker; it will be posted here.');
+  return eventually(() => {
+    const posted = thread.messages
+      .slice(before)
+      .find((m) => m.content.includes('`dataset.toml`') || m.content.includes('The export of'));
+    expect(posted).toBeDefined();
+    return posted!;
+  }, 30_000);
 }
 
 function planCard(h: BotHarness, thread: FakeChannel): FakeMessage {
@@ -313,12 +333,33 @@ describe('training from Discord: plan card, queue, GPU worker with the fake sd-s
     await eventually(() => expect(textOf(planCard(h, thread))).toContain('⛔ **ponyxl**: cancelled by <@'));
   });
 
-  it('exports the dataset as a kohya folder zip with config.toml and dataset.toml', async () => {
+  it('exports the dataset as a kohya folder zip with config.toml and dataset.toml, built by the worker', async () => {
     const thread = krystal;
+    const zips = () =>
+      thread.messages.filter((m) => m.attachments.some((a) => a.filename === 'krystal-dataset.zip'));
+    // No worker takes jobs yet (the GPU worker is stopped): the bot answers at once and zips nothing itself.
+    const started = Date.now();
     const result = await h.discord
       .user(bob)
       .slash('lora', { subcommand: 'export', channelId: thread.id, options: { base_model: 'yiffymix' } });
-    const message = await result.waitForOriginal((m) => m.attachments.length > 0, 30_000);
+    const answer = await result.waitForOriginal((m) => m.content.length > 0, 10_000);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(answer.content).toBe('Building the export of **Krystal** on the worker; it will be posted here.');
+    expect(answer.attachments).toHaveLength(0);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(zips()).toHaveLength(0);
+
+    // A CPU worker starts: it takes the queued export and posts the zip into the thread.
+    const exporter = startWorkerHarness(h, { roles: ['autotag'] });
+    let message: FakeMessage;
+    try {
+      message = await eventually(() => {
+        expect(zips()).toHaveLength(1);
+        return zips()[0]!;
+      }, 30_000);
+    } finally {
+      await exporter.close();
+    }
     expect(message.content).toContain('81 images (81 kept + 0 crops) in `10_krystal/`');
     const zip = readZip(message.attachments[0]!.data);
     expect(message.attachments[0]!.filename).toBe('krystal-dataset.zip');
@@ -631,7 +672,7 @@ describe('delivery over the upload limit', () => {
 
   it('exports a zip over the limit as a download link', async () => {
     const thread = h.discord.threads().find((t) => t.name.includes('Lucario'))!;
-    const message = await reply(h, bob, thread, 'export');
+    const message = await exported(h, bob, thread);
     const url = /\]\((http[^)]+)\)/.exec(message.content)?.[1];
     expect(message.content).toContain("over this server's upload limit");
     const response = await fetch(url!);
@@ -644,7 +685,7 @@ describe('delivery over the upload limit', () => {
     const { thread } = await finalizedProject(h, 'aurelia_(skyfall)', 3);
     const exportsDir = join(h.dataDir, 'models', 'exports');
     const before = existsSync(exportsDir) ? readdirSync(exportsDir).length : 0;
-    const message = await reply(h, bob, thread, 'export');
+    const message = await exported(h, bob, thread);
     expect(message.content).toContain("over this server's upload limit");
     expect(message.content).toContain('[download aurelia_(skyfall)-dataset.zip](');
     const url = /\]\((http[^)]+)\)/.exec(message.content)?.[1];
@@ -662,11 +703,12 @@ describe('delivery over the upload limit', () => {
     const working = s.signer.current;
     s.signer.current = null;
     try {
-      const result = await h.discord
-        .user(bob)
-        .slash('lora', { subcommand: 'export', channelId: thread.id, options: {} });
-      const failed = await result.waitForFollowUp((m) => m.content.length > 0, 20_000);
-      expect(failed.content).toContain("Sorry, something went wrong on Kiln's side");
+      // The worker says so in the thread, without a server path.
+      const failed = await exported(h, bob, thread);
+      expect(failed.content).toContain(
+        '⚠️ The export of **Aurelia_(skyfall)** failed: Kiln hit an internal error (no link server yet)',
+      );
+      expect(failed.content).not.toContain(h.dataDir);
     } finally {
       s.signer.current = working;
     }

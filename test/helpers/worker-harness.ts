@@ -10,6 +10,8 @@ import { openRedis } from '../../src/queue/connection.ts';
 import type { WorkerRole } from '../../src/queue/contracts.ts';
 import { readWorkerConfig } from '../../src/worker/config.ts';
 import { createJobHandlers } from '../../src/worker/handlers.ts';
+import { createDeliverEpochHandler } from '../../src/worker/jobs/deliver-epoch.ts';
+import { createExportHandler, type ExportJobDeps } from '../../src/worker/jobs/export.ts';
 import { createTrainHandler, recoverStaleRuns, type TrainJobDeps } from '../../src/worker/jobs/train.ts';
 import { startWorkerRuntime, type JobHandlers, type WorkerRuntime } from '../../src/worker/runtime.ts';
 import type { BotHarness } from './bot-harness.ts';
@@ -45,12 +47,16 @@ export interface WorkerHarnessOptions {
   /** Status messages are edited at most this often (default 200 ms). */
   statusIntervalMs?: number;
   train?: TrainWorkerOptions;
+  /** The export job (autotag role) with these download links (default: none). */
+  export?: { links?: LinkSigner | null };
 }
 
 export interface WorkerHarness {
   runtime: WorkerRuntime;
   /** The train job's dependencies (with the train role); tests may change `links` between runs. */
   train: TrainJobDeps | null;
+  /** The export job's dependencies (with the autotag role); tests may change `links`. */
+  exportJob: ExportJobDeps | null;
   /** Environment of the fake sd-scripts; change it between runs. */
   trainerEnv: Record<string, string>;
   baseModels: BaseModel[];
@@ -99,6 +105,16 @@ export function startWorkerHarness(h: BotHarness, options: WorkerHarnessOptions 
       cancelGraceMs: 3000,
     };
   }
+  const exportJob: ExportJobDeps | null = roles.includes('autotag')
+    ? {
+        db: h.database.db,
+        poster,
+        log,
+        dataDir: h.dataDir,
+        filesDir: join(h.dataDir, 'models'),
+        links: options.export?.links ?? null,
+      }
+    : null;
   const handlers = (): JobHandlers => {
     const built: JobHandlers = createJobHandlers({
       database: h.database,
@@ -109,7 +125,11 @@ export function startWorkerHarness(h: BotHarness, options: WorkerHarnessOptions 
       e621: options.e621,
       statusIntervalMs,
     });
-    if (train) built.train = createTrainHandler(train);
+    if (train) {
+      built.train = createTrainHandler(train);
+      built.deliverEpoch = createDeliverEpochHandler(train);
+    }
+    if (exportJob) built.export = createExportHandler(exportJob);
     return built;
   };
   let connection: Redis = openRedis(TEST_REDIS_URL);
@@ -118,6 +138,7 @@ export function startWorkerHarness(h: BotHarness, options: WorkerHarnessOptions 
   const harness: WorkerHarness = {
     runtime: launch(),
     train,
+    exportJob,
     trainerEnv,
     baseModels,
     async recover() {

@@ -3,6 +3,7 @@ import { ConfigError, readConfig } from '../../src/config/env.ts';
 import type { Database } from '../../src/db/client.ts';
 import { createLogger } from '../../src/log.ts';
 import type { DiscordPoster } from '../../src/notify/discord-rest.ts';
+import { jobNamesForRole } from '../../src/queue/contracts.ts';
 import { readWorkerConfig } from '../../src/worker/config.ts';
 import { createJobHandlers, workerConfigProblems } from '../../src/worker/handlers.ts';
 
@@ -101,5 +102,26 @@ describe('the worker configuration', () => {
         }),
       ),
     ).toEqual(['fetch']);
+  });
+
+  it('serves the export job with the autotag role and epoch delivery with the train role', () => {
+    expect(jobNamesForRole('autotag')).toEqual(['autotag', 'export']);
+    expect(jobNamesForRole('train')).toEqual(['train', 'deliverEpoch']);
+    const env = {
+      DATA_DIR: '.tmp/kiln-handlers',
+      SD_SCRIPTS_DIR: 'sd-scripts',
+      BASE_MODELS_FILE: 'models.toml',
+    };
+    expect(
+      Object.keys(
+        createJobHandlers({
+          database,
+          log,
+          config: readWorkerConfig(['autotag', 'train'], env),
+          roles: ['autotag', 'train'],
+          discord: poster,
+        }),
+      ).sort(),
+    ).toEqual(['autotag', 'deliverEpoch', 'export', 'train']);
   });
 });

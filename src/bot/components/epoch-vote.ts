@@ -1,10 +1,5 @@
-import { stat, readFile } from 'node:fs/promises';
-import { writeVote } from '../vote-write.ts';
-import { join, relative } from 'node:path';
-import { infoTxtScores } from '../../core/epochs/scores.ts';
-import { leadingEpoch, tallyEpochVotes } from '../../core/epochs/vote.ts';
+import { leadingEpoch } from '../../core/epochs/vote.ts';
 import { UserError } from '../../core/errors.ts';
-import { buildInfoTxt } from '../../core/info-txt.ts';
 import type { Db } from '../../db/client.ts';
 import {
   castEpochVote,
@@ -16,21 +11,25 @@ import {
 } from '../../db/repositories/epochs.ts';
 import { getTrainingRun } from '../../db/repositories/training.ts';
 import type { EpochScoreRow, ProjectRow, TrainingRunRow } from '../../db/schema/index.ts';
-import { modelDeliveryMessage } from '../../delivery/model-message.ts';
-import { formatBytes } from '../../delivery/upload-limit.ts';
-import { sha256File } from '../../trainer/safetensors.ts';
-import { parseInfoInput } from '../../training/info-input.ts';
+import { epochFilesGone, epochFilesPresent, isFile } from '../../training/epoch-delivery.ts';
+import { currentEpochVoteCard } from '../../training/epoch-vote-card.ts';
 import type { ComponentHandler } from '../handler-types.ts';
 import { assertCanEdit, loadProjectForComponent } from '../project-access.ts';
 import { uploadLimitOf } from '../upload-limit.ts';
-import { epochVoteCard } from '../../views/epoch-vote.ts';
+import { writeVote } from '../vote-write.ts';
 import { epochVoteId, type EpochAction } from '../../views/epoch-vote-ids.ts';
 
 /**
  * The epoch vote card's buttons: friends vote for an epoch (a new click replaces their vote); the owner (or an
- * editor) delivers the leading epoch, with the same delivery as a finished training and an info.txt that records
- * the epoch, its scores and the sample prompts.
+ * editor) delivers the leading epoch. The bot checks the vote, marks the epoch delivered (two clicks cannot both
+ * deliver) and queues the `deliverEpoch` job: the GPU worker hashes and posts the file with its info.txt and
+ * closes this card (src/worker/jobs/deliver-epoch.ts).
  */
+
+/** One delivery per run: the bot's mark already refuses a second, the queue refuses a duplicate job too. */
+export function deliverEpochJobId(runId: number): string {
+  return `deliver-epoch-${runId}`;
+}
 
 async function loadRun(
   db: Db,
@@ -47,117 +46,67 @@ async function loadRun(
   return { run, project, epochs };
 }
 
-async function exists(path: string | null): Promise<boolean> {
-  if (!path) return false;
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function cleanedUp(epoch: number): UserError {
-  return new UserError(
-    'files-gone',
-    `Epoch ${epoch}'s file is no longer on the worker (this training's files were cleaned up), so it cannot be voted on or delivered. Start the training again from the plan card.`,
-  );
-}
-
-async function card(
-  db: Db,
-  run: TrainingRunRow,
-  project: ProjectRow,
-  epochs: readonly EpochScoreRow[],
-): Promise<ReturnType<typeof epochVoteCard>> {
-  const votes = await listEpochVotes(db, run.id);
-  const offered = epochs.map((row) => row.epoch);
-  const delivered = epochs.find((row) => row.deliveredAt !== null);
-  return epochVoteCard({
-    runId: run.id,
-    characterName: project.characterName,
-    baseModelName: run.baseModelName,
-    ownerId: project.ownerId,
-    epochs: epochs.map((row) => ({ epoch: row.epoch, scores: row.scores })),
-    tally: tallyEpochVotes(votes, offered),
-    leading: leadingEpoch(votes, offered, project.ownerId),
-    delivered: delivered ? { epoch: delivered.epoch, by: delivered.deliveredBy ?? project.ownerId } : null,
-    checkUnavailable: epochs.every((row) => row.scores === null),
-  });
-}
-
 export const epochVote: ComponentHandler<EpochAction> = {
   codec: epochVoteId,
   acknowledge: 'ephemeral',
   async run(interaction, action, context) {
-    const { db, training, log } = context;
+    const { db, training, jobs, log } = context;
     const { run, project, epochs } = await loadRun(db, action.runId, interaction.guildId);
     const done = await deliveredEpoch(db, run.id);
     if (done) {
-      throw new UserError('vote-closed', `Epoch ${done.epoch} was already delivered; the vote is closed.`);
+      throw new UserError(
+        'vote-closed',
+        `Epoch ${done.epoch} was chosen for delivery (or is being delivered now); the vote is closed.`,
+      );
     }
     if (!('deliver' in action)) {
       const row = epochs.find((e) => e.epoch === action.epoch);
       if (!row) throw new UserError('not-found', `Epoch ${action.epoch} is not part of this vote.`);
-      if (!(await exists(row.filePath))) throw cleanedUp(action.epoch);
+      if (!(await isFile(row.filePath))) throw epochFilesGone(action.epoch);
       await writeVote(context.log, () => castEpochVote(db, run.id, interaction.user.id, action.epoch));
-      await interaction.message.edit(await card(db, run, project, epochs));
+      await interaction.message.edit(
+        await currentEpochVoteCard(db, run, project, await listEpochs(db, run.id)),
+      );
       await interaction.editReply({ content: `Your vote: epoch ${action.epoch}.` });
       return;
     }
 
     await assertCanEdit(db, interaction, project, 'deliver an epoch');
     const votes = await listEpochVotes(db, run.id);
-    const offered = epochs.map((e) => e.epoch);
-    const chosen = leadingEpoch(votes, offered, project.ownerId);
+    const chosen = leadingEpoch(
+      votes,
+      epochs.map((e) => e.epoch),
+      project.ownerId,
+    );
     if (chosen === null) throw new UserError('not-found', 'Nobody voted yet; vote for an epoch first.');
     const row = epochs.find((e) => e.epoch === chosen)!;
-    const deliveryDir = join(training.filesDir, 'lora', String(run.id));
-    const infoPath = join(deliveryDir, 'info-input.json');
-    if (!(await exists(row.filePath)) || !(await exists(infoPath))) throw cleanedUp(chosen);
-    const filePath = row.filePath!;
+    // A stat on the shared models folder: the quick answer; the worker checks again before it hashes.
+    if (!(await epochFilesPresent(training.filesDir, row))) throw epochFilesGone(chosen);
     if (!(await markEpochDelivered(db, run.id, chosen, interaction.user.id))) {
-      throw new UserError('vote-closed', 'Another epoch was just delivered; the vote is closed.');
+      throw new UserError('vote-closed', 'Another epoch was just chosen for delivery; the vote is closed.');
     }
     try {
-      const { input, samplePrompts } = parseInfoInput(await readFile(infoPath, 'utf8'));
-      const fileName = filePath.slice(filePath.lastIndexOf('/') + 1);
-      const sizeBytes = (await stat(filePath)).size;
-      const sha256 = await sha256File(filePath);
-      const count = tallyEpochVotes(votes, offered).find((t) => t.epoch === chosen)?.votes ?? 0;
-      const scores = row.scores;
-      const info = buildInfoTxt({
-        ...input,
-        file: { name: fileName, sizeBytes, sha256 },
-        chosenEpoch: {
+      await jobs.enqueue(
+        'deliverEpoch',
+        {
+          runId: run.id,
           epoch: chosen,
-          totalEpochs: row.totalEpochs,
-          chosenBy: `friends' vote (${count} of ${votes.length}), delivered by ${interaction.user.username}`,
-          ...(scores ? { scores: infoTxtScores(scores) } : {}),
-          ...(samplePrompts.length > 0 ? { samplePrompts } : {}),
+          deliveredBy: interaction.user.id,
+          deliveredByName: interaction.user.username.slice(0, 100),
+          channelId: interaction.channelId,
+          cardMessageId: interaction.message.id,
+          uploadLimitBytes: uploadLimitOf(interaction),
         },
-      });
-      const { message } = await modelDeliveryMessage({
-        headline: `✅ **${project.characterName}** on **${run.baseModelName}**, epoch **${chosen}/${row.totalEpochs}** chosen by vote: \`${fileName}\`, ${formatBytes(sizeBytes)}.\nSHA-256 \`${sha256}\``,
-        fileName,
-        filePath,
-        relativePath: relative(training.filesDir, filePath).split('\\').join('/'),
-        sizeBytes,
-        infoText: info,
-        uploadLimit: uploadLimitOf(interaction),
-        links: training.links,
-      });
-      const channel = interaction.channel;
-      if (!channel?.isSendable()) throw new Error('the vote card channel cannot be posted in');
-      await channel.send({
-        ...(message.body as { content: string }),
-        files: (message.files ?? []).map((file) => ({ attachment: file.data, name: file.name })),
-      });
+        { jobId: deliverEpochJobId(run.id), replaceFinished: true },
+      );
     } catch (error) {
+      // Not queued: nothing will deliver, so the owner may press Deliver again.
       await unmarkEpochDelivered(db, run.id, chosen);
       throw error;
     }
-    log.info({ runId: run.id, epoch: chosen }, 'epoch delivered');
-    await interaction.message.edit(await card(db, run, project, await listEpochs(db, run.id)));
-    await interaction.editReply({ content: `Delivered epoch ${chosen}.` });
+    log.info({ runId: run.id, epoch: chosen }, 'epoch delivery queued');
+    await interaction.editReply({
+      content: `Delivering epoch ${chosen} on the worker: the file and its info.txt will be posted here, and this card closes.`,
+    });
   },
 };

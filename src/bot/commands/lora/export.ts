@@ -1,15 +1,7 @@
-import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { safeFolderName } from '../../../core/training/folder-name.ts';
-import { PLAN_DEFAULTS, type BaseModel, type Preset } from '../../../core/training/plan.ts';
-import { formatBytes } from '../../../delivery/upload-limit.ts';
+import { PLAN_DEFAULTS, type Preset } from '../../../core/training/plan.ts';
 import { findBaseModel } from '../../../trainer/base-models.ts';
-import { buildTrainerConfig, toToml } from '../../../trainer/config.ts';
-import { exportDatasetZip, exportReadme, portablePaths } from '../../../trainer/export.ts';
-import { assertFinalized, loadTrainingDataset } from '../../../training/dataset.ts';
-import { assertFolderSafeMainTag, NO_EPOCH_SAMPLES, planForRun } from '../../../training/plan.ts';
-import { buildRunFolder } from '../../../training/run-folder.ts';
+import { assertFinalized } from '../../../training/dataset.ts';
+import { assertFolderSafeMainTag } from '../../../training/plan.ts';
 import type { Subcommand } from '../../handler-types.ts';
 import {
   autocompleteProject,
@@ -20,16 +12,11 @@ import {
 import { rememberUploadLimitOf } from '../../upload-limit.ts';
 import { BASE_MODEL_OPTION } from './train.ts';
 
-/** Without a base-model list, the export still trains anywhere: the owner puts a checkpoint beside it. */
-const PLACEHOLDER_MODEL: BaseModel = {
-  name: 'your base model',
-  file: 'model.safetensors',
-  family: 'sd1',
-  tagStyle: 'e621',
-};
-
-/** The file name of a shared export on disk; the download is saved under `<main tag>-dataset.zip`. */
-const SHARED_ZIP_NAME = 'dataset.zip';
+/**
+ * `/lora export`: the bot checks what it can at once (the project, finalized, a main tag that makes a folder
+ * name, the base model, the preset) and queues the `export` job; the worker builds the zip and posts it here
+ * (src/worker/jobs/export.ts), so no zipping holds up the bot.
+ */
 
 export const exportCommand: Subcommand = {
   name: 'export',
@@ -54,92 +41,30 @@ export const exportCommand: Subcommand = {
         ),
     ),
   acknowledge: 'public',
-  async run(interaction, { db, dataDir, training, log }) {
+  async run(interaction, { db, jobs, training }) {
     const project = await resolveProject(db, interaction, interaction.options.getString(PROJECT_OPTION));
     assertFinalized(project);
     assertFolderSafeMainTag(project.mainTag);
     const limit = await rememberUploadLimitOf(db, interaction);
     const modelName = interaction.options.getString(BASE_MODEL_OPTION);
+    // Without a base-model list the worker writes the configs for a placeholder checkpoint (null).
     const baseModel = modelName
       ? findBaseModel(training.baseModels, modelName)
-      : (training.baseModels[0] ?? PLACEHOLDER_MODEL);
+      : (training.baseModels[0] ?? null);
     const preset = (interaction.options.getString('preset') ?? PLAN_DEFAULTS.preset) as Preset;
-    const dataset = await loadTrainingDataset(db, project);
-    const plan = planForRun({
-      dataset,
-      settings: { preset, strength: PLAN_DEFAULTS.strength, locon: false, samplePrompts: [] },
-      sampling: NO_EPOCH_SAMPLES,
+    await jobs.enqueue('export', {
+      projectId: project.id,
+      requestedBy: interaction.user.id,
+      channelId: interaction.channelId,
       baseModel,
-      gpuMemoryGb: training.gpuMemoryGb,
+      preset,
+      gpuMemoryGb: training.gpuMemoryGb ?? null,
+      uploadLimitBytes: limit,
     });
-
-    const work = await mkdtemp(join(tmpdir(), 'kiln-export-'));
-    try {
-      const folder = await buildRunFolder({
-        db,
-        dataDir,
-        project,
-        dataset,
-        runDir: work,
-        repeats: plan.repeats.value,
-        tagStyle: baseModel.tagStyle,
-      });
-      const stem = safeFolderName(project.mainTag);
-      const paths = portablePaths(folder.folderName, baseModel.file);
-      const config = buildTrainerConfig({
-        plan,
-        imageDir: paths.imageDir,
-        mainTag: folder.mainTag,
-        baseModelPath: paths.baseModelPath,
-        outputDir: paths.outputDir,
-        outputName: stem,
-        characterName: project.characterName,
-      });
-      const zipName = `${stem}-dataset.zip`;
-      const zip = await exportDatasetZip({
-        imageDir: folder.imageDir,
-        configToml: toToml(config.config),
-        datasetToml: toToml(config.dataset as unknown as Record<string, unknown>),
-        extraFiles: {
-          'README.txt': exportReadme({
-            folderName: folder.folderName,
-            script: config.script,
-            baseModelFile: baseModel.file,
-          }),
-        },
-        outPath: join(work, zipName),
-      });
-      const size = (await stat(zip.path)).size;
-      const summary = `**${project.characterName}**: ${dataset.entries.length} images (${dataset.keptCount} kept + ${dataset.cropCount} crops) in \`${folder.folderName}/\` with captions, plus \`config.toml\` and \`dataset.toml\` for ${baseModel.name} (${preset === 'full' ? 'full, 768' : 'trash-tier, 512'}). ${formatBytes(size)}.`;
-      if (size <= limit) {
-        await interaction.editReply({ content: summary, files: [{ attachment: zip.path, name: zipName }] });
-        return;
-      }
-      if (!training.links) {
-        await interaction.editReply({
-          content: `${summary}\nThe zip is over this server's upload limit (${formatBytes(limit)}) and Kiln has no download address configured (PUBLIC_URL and LINK_SECRET), so it cannot be shared here.`,
-        });
-        return;
-      }
-      // Stored under a plain name and signed with the real one: main tags have parentheses, links want plain paths.
-      const folderName = `${project.id}-${Date.now()}`;
-      const link = training.links.sign(`exports/${folderName}/${SHARED_ZIP_NAME}`, { downloadName: zipName });
-      const target = join(training.filesDir, 'exports', folderName);
-      try {
-        await mkdir(target, { recursive: true });
-        await copyFile(zip.path, join(target, SHARED_ZIP_NAME));
-        await interaction.editReply({
-          content: `${summary}\nIt is over this server's upload limit (${formatBytes(limit)}): [download ${zipName}](${link.url}) (link valid until <t:${Math.floor(link.expiresAt.getTime() / 1000)}:f>).`,
-        });
-      } catch (error) {
-        // Nobody got the link: the copy would only fill the disk.
-        await rm(target, { recursive: true, force: true });
-        throw error;
-      }
-      log.info({ projectId: project.id, bytes: size }, 'export shared by link');
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
+    await interaction.editReply({
+      content: `Building the export of **${project.characterName}** on the worker; it will be posted here.`,
+      allowedMentions: { parse: [] },
+    });
   },
   async autocomplete(interaction, context) {
     const focused = interaction.options.getFocused(true);
