@@ -60,6 +60,7 @@ export async function openBotTraining(
       epochSamples: config.TRAIN_EPOCH_SAMPLES !== 'off',
       links,
       filesDir,
+      linkTtlSeconds: Math.round(config.LINK_TTL_HOURS * 3600),
     },
     server,
     close: async () => {

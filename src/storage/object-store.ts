@@ -46,12 +46,18 @@ export interface ObjectStore {
   downloadUrl(key: string, options: DownloadUrlOptions): Promise<string | null>;
 }
 
-const KEY_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._=-]*$/;
+/** A segment of a key: not empty, not hidden (`.`, `..`, `.part`), no backslash or control character. */
+function isKeySegment(segment: string): boolean {
+  if (segment === '' || segment.startsWith('.') || segment.includes('\\')) return false;
+  return [...segment].every((character) => {
+    const code = character.codePointAt(0) ?? 0;
+    return code >= 0x20 && code !== 0x7f;
+  });
+}
 
 /** Throws when `key` is not a clean relative path (no `..`, no empty or hidden segment, no backslash). */
 export function assertObjectKey(key: string): void {
-  const segments = key.split('/');
-  if (key.length === 0 || key.length > 900 || !segments.every((segment) => KEY_SEGMENT.test(segment))) {
+  if (key.length === 0 || key.length > 900 || !key.split('/').every(isKeySegment)) {
     throw new RangeError(`${JSON.stringify(key)} is not a storage key (relative path of plain names)`);
   }
 }

@@ -17,6 +17,9 @@ import {
 import { getTrainingRun } from '../../db/repositories/training.ts';
 import type { EpochScoreRow, ProjectRow, TrainingRunRow } from '../../db/schema/index.ts';
 import { modelDeliveryMessage } from '../../delivery/model-message.ts';
+import { runFileKeyOf, runFilesKey, storeDownloadLink } from '../../delivery/store-links.ts';
+import { materialize } from '../../storage/cache.ts';
+import { processStore } from '../../storage/process-store.ts';
 import { formatBytes } from '../../delivery/upload-limit.ts';
 import { sha256File } from '../../trainer/safetensors.ts';
 import { parseInfoInput } from '../../training/info-input.ts';
@@ -54,6 +57,20 @@ async function exists(path: string | null): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * A run file the worker recorded by its own path, as a file on this machine: the path itself when the bot shares
+ * the worker's disk, else fetched from the store into this process's DATA_DIR. Null when it is gone.
+ */
+async function runFileHere(
+  dataDir: string,
+  runId: number,
+  recordedPath: string | null,
+): Promise<string | null> {
+  if (await exists(recordedPath)) return recordedPath;
+  const key = recordedPath ? runFileKeyOf(runId, recordedPath) : null;
+  return key ? materialize(processStore(), dataDir, key) : null;
 }
 
 function cleanedUp(epoch: number): UserError {
@@ -98,7 +115,11 @@ export const epochVote: ComponentHandler<EpochAction> = {
     if (!('deliver' in action)) {
       const row = epochs.find((e) => e.epoch === action.epoch);
       if (!row) throw new UserError('not-found', `Epoch ${action.epoch} is not part of this vote.`);
-      if (!(await exists(row.filePath))) throw cleanedUp(action.epoch);
+      const key = row.filePath ? runFileKeyOf(run.id, row.filePath) : null;
+      const store = processStore();
+      const somewhere =
+        (await exists(row.filePath)) || (key !== null && store !== null && (await store.stat(key)) !== null);
+      if (!somewhere) throw cleanedUp(action.epoch);
       await writeVote(context.log, () => castEpochVote(db, run.id, interaction.user.id, action.epoch));
       await interaction.message.edit(await card(db, run, project, epochs));
       await interaction.editReply({ content: `Your vote: epoch ${action.epoch}.` });
@@ -112,9 +133,11 @@ export const epochVote: ComponentHandler<EpochAction> = {
     if (chosen === null) throw new UserError('not-found', 'Nobody voted yet; vote for an epoch first.');
     const row = epochs.find((e) => e.epoch === chosen)!;
     const deliveryDir = join(training.filesDir, 'lora', String(run.id));
-    const infoPath = join(deliveryDir, 'info-input.json');
-    if (!(await exists(row.filePath)) || !(await exists(infoPath))) throw cleanedUp(chosen);
-    const filePath = row.filePath!;
+    const filePath = await runFileHere(context.dataDir, run.id, row.filePath);
+    const infoPath = (await exists(join(deliveryDir, 'info-input.json')))
+      ? join(deliveryDir, 'info-input.json')
+      : await materialize(processStore(), context.dataDir, runFilesKey(run.id, 'info-input.json'));
+    if (filePath === null || infoPath === null) throw cleanedUp(chosen);
     if (!(await markEpochDelivered(db, run.id, chosen, interaction.user.id))) {
       throw new UserError('vote-closed', 'Another epoch was just delivered; the vote is closed.');
     }
@@ -145,6 +168,12 @@ export const epochVote: ComponentHandler<EpochAction> = {
         infoText: info,
         uploadLimit: uploadLimitOf(interaction),
         links: training.links,
+        storeLink: () => {
+          const key = runFileKeyOf(run.id, filePath);
+          return key
+            ? storeDownloadLink(processStore(), key, fileName, training.linkTtlSeconds ?? 7 * 24 * 3600)
+            : Promise.resolve(null);
+        },
       });
       const channel = interaction.channel;
       if (!channel?.isSendable()) throw new Error('the vote card channel cannot be posted in');
