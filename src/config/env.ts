@@ -52,6 +52,8 @@ const sections = {
     .object({
       STORAGE: z.enum(['local', 's3'], { error: 'must be local or s3' }).default('local'),
       S3_ENDPOINT: optionalUrl,
+      /** Where people download from, when not S3_ENDPOINT (presigned links are signed for this address). */
+      S3_PUBLIC_ENDPOINT: optionalUrl,
       S3_REGION: z.string().min(1).default('us-east-1'),
       S3_BUCKET: z
         .string()

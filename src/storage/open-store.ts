@@ -10,6 +10,7 @@ export function openStore(config: ConfigFor<'storage' | 'runtime'>): ObjectStore
     bucket: config.S3_BUCKET ?? '',
     region: config.S3_REGION,
     ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT } : {}),
+    ...(config.S3_PUBLIC_ENDPOINT ? { publicEndpoint: config.S3_PUBLIC_ENDPOINT } : {}),
     accessKeyId: config.S3_ACCESS_KEY_ID ?? '',
     secretAccessKey: config.S3_SECRET_ACCESS_KEY ?? '',
     forcePathStyle: (config.S3_FORCE_PATH_STYLE ?? (config.S3_ENDPOINT ? 'on' : 'off')) === 'on',

@@ -32,6 +32,11 @@ export interface S3StoreOptions {
   secretAccessKey: string;
   /** `https://host/bucket/key` instead of `https://bucket.host/key` (MinIO and most self-hosted stores). */
   forcePathStyle: boolean;
+  /**
+   * The address people's browsers reach the store at, when it differs from `endpoint` (MinIO inside compose is
+   * `http://minio:9000` to Kiln but `https://files.example.org` to the world): download links are signed for it.
+   */
+  publicEndpoint?: string;
 }
 
 /** SigV4 presigned URLs live at most 7 days. */
@@ -51,6 +56,8 @@ function errorCode(error: unknown): string | undefined {
 export class S3Store implements ObjectStore {
   readonly description: string;
   private readonly client: S3Client;
+  /** Signs download links (signing is offline: it never connects). */
+  private readonly signer: S3Client;
   private readonly bucket: string;
 
   constructor(options: S3StoreOptions) {
@@ -67,6 +74,14 @@ export class S3Store implements ObjectStore {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
+    this.signer = options.publicEndpoint
+      ? new S3Client({
+          region: options.region,
+          endpoint: options.publicEndpoint,
+          forcePathStyle: options.forcePathStyle,
+          credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
+        })
+      : this.client;
   }
 
   /** The store's refusal as one clear line. */
@@ -238,6 +253,6 @@ export class S3Store implements ObjectStore {
       ...(fileName ? { ResponseContentDisposition: `attachment; filename="${fileName}"` } : {}),
     });
     const expiresIn = Math.max(1, Math.min(MAX_PRESIGN_SECONDS, Math.floor(options.expiresInSeconds)));
-    return await getSignedUrl(this.client, command, { expiresIn });
+    return await getSignedUrl(this.signer, command, { expiresIn });
   }
 }

@@ -171,6 +171,16 @@ describe.each(backEnds)('the $name back end', ({ skip, open, name }) => {
       expect(new URL(url ?? '').searchParams.get('X-Amz-Expires')).toBe(String(7 * 24 * 3600));
     });
 
+    it.skipIf(skip)('signs links for the public address when the store has one', async () => {
+      standIn ??= await startS3StandIn();
+      const { store: inside, options } = await standIn.freshStore({
+        publicEndpoint: 'https://files.example.org',
+      });
+      await inside.put('models/a.bin', Buffer.from('a'));
+      const url = new URL((await inside.downloadUrl('models/a.bin', { expiresInSeconds: 60 })) ?? '');
+      expect(`${url.origin}${url.pathname}`).toBe(`https://files.example.org/${options.bucket}/models/a.bin`);
+    });
+
     it.skipIf(skip)('names a missing bucket in one line', async () => {
       standIn ??= await startS3StandIn();
       const missing = new S3Store({
