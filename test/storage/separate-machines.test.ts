@@ -117,5 +117,27 @@ describe.skipIf(missing !== null)('bot, fetch worker and GPU worker without a sh
     // The bot's disk never held a model or an image: the store did.
     expect(await readdir(h.dataDir)).toEqual([]);
     expect((await store.stat(`models/lora/${run.id}/info.txt`))?.size).toBeGreaterThan(0);
+
+    // The epoch vote: the bot delivers an epoch file that only the GPU worker's disk and the store ever held.
+    const card = await eventually(() => {
+      const found = thread.messages.find((m) => customIds(m).includes(`epoch@1:${run.id}:deliver`));
+      expect(found).toBeDefined();
+      return h.discord.message(thread.id, found!.id)!;
+    }, 30_000);
+    await rm(join(gpuDataDir, 'models'), { recursive: true }); // the rented GPU is gone
+    expect(await press(h, alice, card, `epoch@1:${run.id}:2`)).toContain('Your vote: epoch 2');
+    expect(await press(h, alice, card, `epoch@1:${run.id}:deliver`)).toContain('Delivered epoch 2');
+    const chosen = await eventually(() => {
+      const found = thread.messages.find((m) => m.content.includes('chosen by vote'));
+      expect(found).toBeDefined();
+      return found!;
+    });
+    const epochLink = buttons(chosen).find((b) => b.url !== null)!;
+    const epochFile = Buffer.from(await (await fetch(epochLink.url!)).arrayBuffer());
+    const stored = await store.get(
+      `models/lora/${run.id}/epochs/${(epochLink.label ?? '').replace(/^Download /, '')}`,
+    );
+    expect(epochFile.equals(stored)).toBe(true);
+    expect(chosen.content).toContain(createHash('sha256').update(stored).digest('hex'));
   }, 120_000);
 });
