@@ -140,4 +140,17 @@ describe.skipIf(missing !== null)('bot, fetch worker and GPU worker without a sh
     expect(epochFile.equals(stored)).toBe(true);
     expect(chosen.content).toContain(createHash('sha256').update(stored).digest('hex'));
   }, 120_000);
+
+  it('exports a dataset over the upload limit as a presigned link, the images read from the store', async () => {
+    const thread = h.discord.threads().find((t) => t.name.includes('LUCARIO'))!;
+    const result = await h.discord.user(alice).slash('lora', { subcommand: 'export', channelId: thread.id });
+    const message = await result.waitForOriginal((m) => m.content.includes('upload limit'), 30_000);
+    const url = /\]\((http[^)]+)\)/.exec(message.content)?.[1];
+    expect(url).toContain(standIn.endpoint);
+    const response = await fetch(url!);
+    expect(response.status).toBe(200);
+    const zip = Buffer.from(await response.arrayBuffer());
+    expect(zip.subarray(0, 2).toString()).toBe('PK');
+    expect(response.headers.get('content-disposition')).toContain('lucario-dataset.zip');
+  }, 60_000);
 });

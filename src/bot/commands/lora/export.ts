@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { safeFolderName } from '../../../core/training/folder-name.ts';
 import { PLAN_DEFAULTS, type BaseModel, type Preset } from '../../../core/training/plan.ts';
+import { storeDownloadLink } from '../../../delivery/store-links.ts';
 import { formatBytes } from '../../../delivery/upload-limit.ts';
+import { processStore } from '../../../storage/process-store.ts';
 import { findBaseModel } from '../../../trainer/base-models.ts';
 import { buildTrainerConfig, toToml } from '../../../trainer/config.ts';
 import { exportDatasetZip, exportReadme, portablePaths } from '../../../trainer/export.ts';
@@ -113,6 +115,19 @@ export const exportCommand: Subcommand = {
       const summary = `**${project.characterName}**: ${dataset.entries.length} images (${dataset.keptCount} kept + ${dataset.cropCount} crops) in \`${folder.folderName}/\` with captions, plus \`config.toml\` and \`dataset.toml\` for ${baseModel.name} (${preset === 'full' ? 'full, 768' : 'trash-tier, 512'}). ${formatBytes(size)}.`;
       if (size <= limit) {
         await interaction.editReply({ content: summary, files: [{ attachment: zip.path, name: zipName }] });
+        return;
+      }
+      // With an object store: the zip goes to the bucket and the link is the store's presigned URL.
+      const store = processStore();
+      const storeKey = `exports/${project.id}-${Date.now()}/${SHARED_ZIP_NAME}`;
+      const ttl = training.linkTtlSeconds ?? 7 * 24 * 3600;
+      const presigned = await storeDownloadLink(store, storeKey, zipName, ttl);
+      if (store && presigned) {
+        await store.putFile(storeKey, zip.path);
+        await interaction.editReply({
+          content: `${summary}\nIt is over this server's upload limit (${formatBytes(limit)}): [download ${zipName}](${presigned.url}) (link valid until <t:${Math.floor(presigned.expiresAt.getTime() / 1000)}:f>).`,
+        });
+        log.info({ projectId: project.id, bytes: size }, 'export shared by an object-store link');
         return;
       }
       if (!training.links) {
