@@ -40,4 +40,6 @@ export interface BotTrainingOptions {
   editorLinks?: EditorLinkSigner | null;
   /** The folder the link server serves: DATA_DIR/models. */
   filesDir: string;
+  /** How long a presigned object-store link works (LINK_TTL_HOURS). */
+  linkTtlSeconds?: number;
 }

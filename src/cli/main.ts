@@ -7,6 +7,7 @@ import { registerFetch } from './commands/fetch.ts';
 import { registerHealthcheck } from './commands/healthcheck.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerModels } from './commands/models.ts';
+import { registerStorage } from './commands/storage.ts';
 import { registerTag } from './commands/tag.ts';
 import { registerProcesses } from './commands/processes.ts';
 import { registerTrainingCommands } from './commands/train.ts';
@@ -26,6 +27,7 @@ const registrations: Array<(program: Command) => void> = [
   registerTag,
   registerHealthcheck,
   registerDoctor,
+  registerStorage,
 ];
 
 /** `output`: where commander writes its own messages (tests capture them). */

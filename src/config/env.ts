@@ -47,6 +47,34 @@ const sections = {
     DATA_DIR: z.string().min(1).default('./data'),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   }),
+  /** Where every kept file lives: a local folder (DATA_DIR) or an S3-compatible object store. */
+  storage: z
+    .object({
+      STORAGE: z.enum(['local', 's3'], { error: 'must be local or s3' }).default('local'),
+      S3_ENDPOINT: optionalUrl,
+      /** Where people download from, when not S3_ENDPOINT (presigned links are signed for this address). */
+      S3_PUBLIC_ENDPOINT: optionalUrl,
+      S3_REGION: z.string().min(1).default('us-east-1'),
+      S3_BUCKET: z
+        .string()
+        .regex(
+          /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+          'must be a bucket name (3 to 63 lowercase letters, digits, dots, dashes)',
+        )
+        .optional(),
+      S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+      S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+      /** Default: on when S3_ENDPOINT is set (MinIO and most self-hosted stores), off for AWS. */
+      S3_FORCE_PATH_STYLE: z.enum(['on', 'off'], { error: 'must be on or off' }).optional(),
+    })
+    .superRefine((value, context) => {
+      if (value.STORAGE !== 's3') return;
+      for (const key of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) {
+        if (value[key] === undefined) {
+          context.addIssue({ code: 'custom', path: [key], message: 'is required when STORAGE=s3' });
+        }
+      }
+    }),
   /** `kiln invite-url` needs only the application id, not the token. */
   application: z.object({
     DISCORD_APPLICATION_ID: z.string().regex(/^\d{15,25}$/, 'must be the numeric application id'),
@@ -218,4 +246,4 @@ export function processEnvironment(): Record<string, string | undefined> {
 }
 
 /** Variables that must never be printed. */
-export const SECRET_KEYS = ['DISCORD_TOKEN', 'E621_API_KEY', 'LINK_SECRET'] as const;
+export const SECRET_KEYS = ['DISCORD_TOKEN', 'E621_API_KEY', 'LINK_SECRET', 'S3_SECRET_ACCESS_KEY'] as const;

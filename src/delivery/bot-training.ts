@@ -64,6 +64,7 @@ export async function openBotTraining(
       links,
       editorLinks,
       filesDir,
+      linkTtlSeconds: Math.round(config.LINK_TTL_HOURS * 3600),
     },
     server,
     close: async () => {

@@ -6,7 +6,8 @@ import type { OutgoingMessage } from '../notify/discord-rest.ts';
 /**
  * The message that delivers a model with its info.txt, posted by the GPU worker at the end of a training and when
  * the owner picks an epoch (the deliverEpoch job): attached when it fits the server's upload limit, else a signed
- * download link, else (no public address configured) where the file is on disk, with its hash to compare.
+ * download link (the object store's presigned URL, or the bot's download server), else (no public address
+ * configured) where the file is on disk, with its hash to compare.
  */
 export async function modelDeliveryMessage(input: {
   headline: string;
@@ -19,6 +20,8 @@ export async function modelDeliveryMessage(input: {
   infoText: string;
   uploadLimit: number;
   links: LinkSigner | null;
+  /** A presigned link from the object store; when given it is used instead of `links`. */
+  storeLink?: (() => Promise<{ url: string; expiresAt: Date } | null>) | undefined;
 }): Promise<{ message: OutgoingMessage; note: string }> {
   const { headline, fileName, uploadLimit } = input;
   const infoFile = { name: 'info.txt', data: Buffer.from(input.infoText, 'utf8'), contentType: 'text/plain' };
@@ -39,8 +42,9 @@ export async function modelDeliveryMessage(input: {
     };
   }
   const infoFiles = infoFile.data.length <= uploadLimit ? [infoFile] : [];
-  if (input.links) {
-    const link = input.links.sign(input.relativePath);
+  const fromStore = input.storeLink ? await input.storeLink() : null;
+  if (fromStore || input.links) {
+    const link = fromStore ?? input.links!.sign(input.relativePath);
     const until = `<t:${Math.floor(link.expiresAt.getTime() / 1000)}:f>`;
     return {
       message: {

@@ -33,6 +33,23 @@ describe('kiln start', () => {
     expect(result.stderr).not.toContain('secret-token-value');
   });
 
+  it('with the object store down says so in one line, without the secret key', async () => {
+    const result = await kiln(['worker'], {
+      DISCORD_TOKEN: 'secret-token-value',
+      WORKER_ROLES: 'autotag',
+      STORAGE: 's3',
+      S3_ENDPOINT: 'http://127.0.0.1:9',
+      S3_BUCKET: 'kiln',
+      S3_ACCESS_KEY_ID: 'kiln-key',
+      S3_SECRET_ACCESS_KEY: 'very-secret-key-value',
+    });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr.trim()).toBe(
+      'kiln: The S3 bucket kiln at http://127.0.0.1:9 does not answer (ECONNREFUSED).',
+    );
+    expect(result.stderr + result.stdout).not.toContain('very-secret-key-value');
+  }, 60_000);
+
   it('kiln worker without a bot token or an e621 user name names both and starts nothing', async () => {
     const result = await kiln(['worker'], { WORKER_ROLES: 'fetch' });
     expect(result.exitCode).not.toBe(0);

@@ -38,4 +38,28 @@ describe('readConfig', () => {
       }),
     ).toThrow(/WORKER_ROLES/);
   });
+
+  it('keeps files under DATA_DIR unless STORAGE=s3, which needs a bucket and its keys', () => {
+    expect(readConfig(['storage'], {}).STORAGE).toBe('local');
+    try {
+      readConfig(['storage'], { STORAGE: 's3', S3_SECRET_ACCESS_KEY: 'hush-hush', S3_BUCKET: 'Bad_Name' });
+      expect.unreachable();
+    } catch (error) {
+      const problems = (error as ConfigError).problems;
+      expect(problems).toContain('S3_ACCESS_KEY_ID is required when STORAGE=s3');
+      expect(problems.join('\n')).toMatch(/S3_BUCKET must be a bucket name .*; got "Bad_Name"/);
+      expect(problems.join('\n')).not.toContain('hush-hush');
+    }
+    const s3 = readConfig(['storage'], {
+      STORAGE: 's3',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_BUCKET: 'kiln',
+      S3_ACCESS_KEY_ID: 'key',
+      S3_SECRET_ACCESS_KEY: 'secret',
+    });
+    expect(s3).toMatchObject({ STORAGE: 's3', S3_REGION: 'us-east-1', S3_BUCKET: 'kiln' });
+    expect(() => readConfig(['storage'], { STORAGE: 'ftp' })).toThrow(
+      /STORAGE must be local or s3; got "ftp"/,
+    );
+  });
 });

@@ -49,6 +49,8 @@ export interface WorkerHarnessOptions {
   train?: TrainWorkerOptions;
   /** The export job (autotag role) with these download links (default: none). */
   export?: { links?: LinkSigner | null };
+  /** This worker's own DATA_DIR (a machine of its own); default: the bot harness's. */
+  dataDir?: string;
 }
 
 export interface WorkerHarness {
@@ -76,6 +78,7 @@ export function startWorkerHarness(h: BotHarness, options: WorkerHarnessOptions 
   const statusIntervalMs = options.statusIntervalMs ?? 200;
   const poster = createDiscordPoster({ token: h.discord.token, apiUrl: h.discord.apiUrl });
   const log = h.log.child({ process: 'worker' });
+  const dataDir = options.dataDir ?? h.dataDir;
   const modelsDir = mkdtempSync(join(tmpdir(), 'kiln-base-models-'));
   const baseModels: BaseModel[] = [];
   const trainerEnv: Record<string, string> = { ...options.train?.trainerEnv };
@@ -93,7 +96,7 @@ export function startWorkerHarness(h: BotHarness, options: WorkerHarnessOptions 
       db: h.database.db,
       poster,
       log,
-      dataDir: h.dataDir,
+      dataDir,
       sdScriptsDir: FAKE_SD_SCRIPTS_DIR,
       launcher: FAKE_LAUNCHER,
       baseModels: () => Promise.resolve(baseModels),
@@ -119,7 +122,7 @@ export function startWorkerHarness(h: BotHarness, options: WorkerHarnessOptions 
     const built: JobHandlers = createJobHandlers({
       database: h.database,
       log,
-      config: readWorkerConfig(roles, { DATA_DIR: h.dataDir }),
+      config: readWorkerConfig(roles, { DATA_DIR: dataDir }),
       roles: roles.filter((role) => role !== 'train'),
       discord: poster,
       e621: options.e621,

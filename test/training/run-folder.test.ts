@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -12,7 +12,11 @@ import { captionMainTag } from '../../src/training/captions.ts';
 import { loadTrainingDataset } from '../../src/training/dataset.ts';
 import { NO_EPOCH_SAMPLES, planForRun } from '../../src/training/plan.ts';
 import { buildRunFolder } from '../../src/training/run-folder.ts';
+import { publish } from '../../src/storage/cache.ts';
+import { LocalStore } from '../../src/storage/local-store.ts';
+import { useProcessStore } from '../../src/storage/process-store.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { s3StandInMissing, startS3StandIn } from '../helpers/object-store.ts';
 import { given } from '../helpers/given.ts';
 
 const OWNER = '400000000000000041';
@@ -117,6 +121,43 @@ describe('the run folder rebuilt from Postgres', () => {
     // The replacement's bytes were only staged for the build.
     expect((await readdir(runDir)).sort()).toEqual(['img']);
   });
+
+  it.skipIf(s3StandInMissing() !== null)(
+    'on a training worker whose DATA_DIR starts empty, fetches the images from the object store, again after a wipe',
+    async () => {
+      const standIn = await startS3StandIn();
+      const gpuDataDir = await mkdtemp(join(tmpdir(), 'kiln-gpu-data-'));
+      try {
+        const { store } = await standIn.freshStore();
+        // The fetch worker published what it stored; its disk is not the training worker's.
+        for await (const item of new LocalStore(dataDir).list('images/'))
+          await publish(store, dataDir, item.key);
+        useProcessStore(store);
+        const dataset = await loadTrainingDataset(database.db, project);
+        for (const run of ['run-1', 'run-2']) {
+          expect(await readdir(gpuDataDir)).toEqual([]);
+          const folder = await buildRunFolder({
+            db: database.db,
+            dataDir: gpuDataDir,
+            project,
+            dataset,
+            runDir: join(gpuDataDir, 'runs', run),
+            repeats: 10,
+            tagStyle: 'e621',
+          });
+          expect(await readdir(folder.imageDir)).toHaveLength(8);
+          expect((await readdir(gpuDataDir)).sort()).toEqual(['images', 'runs']);
+          // The cache wiped between two runs (a rented GPU started fresh).
+          await rm(gpuDataDir, { recursive: true });
+          await mkdir(gpuDataDir);
+        }
+      } finally {
+        useProcessStore(null);
+        await standIn.stop();
+        await rm(gpuDataDir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('writes the main tag in caption form', () => {
     expect(captionMainTag('krystal_(star_fox)', captionStyleFor('e621'))).toBe('krystal (star fox)');

@@ -11,7 +11,7 @@ import {
 } from '../../db/repositories/epochs.ts';
 import { getTrainingRun } from '../../db/repositories/training.ts';
 import type { EpochScoreRow, ProjectRow, TrainingRunRow } from '../../db/schema/index.ts';
-import { epochFilesGone, epochFilesPresent, isFile } from '../../training/epoch-delivery.ts';
+import { epochFilesAvailable, epochFilesGone } from '../../training/epoch-delivery.ts';
 import { currentEpochVoteCard } from '../../training/epoch-vote-card.ts';
 import type { ComponentHandler } from '../handler-types.ts';
 import { assertCanEdit, loadProjectForComponent } from '../project-access.ts';
@@ -62,7 +62,7 @@ export const epochVote: ComponentHandler<EpochAction> = {
     if (!('deliver' in action)) {
       const row = epochs.find((e) => e.epoch === action.epoch);
       if (!row) throw new UserError('not-found', `Epoch ${action.epoch} is not part of this vote.`);
-      if (!(await isFile(row.filePath))) throw epochFilesGone(action.epoch);
+      if (!(await epochFilesAvailable(training.filesDir, row))) throw epochFilesGone(action.epoch);
       await writeVote(context.log, () => castEpochVote(db, run.id, interaction.user.id, action.epoch));
       await interaction.message.edit(
         await currentEpochVoteCard(db, run, project, await listEpochs(db, run.id)),
@@ -80,8 +80,8 @@ export const epochVote: ComponentHandler<EpochAction> = {
     );
     if (chosen === null) throw new UserError('not-found', 'Nobody voted yet; vote for an epoch first.');
     const row = epochs.find((e) => e.epoch === chosen)!;
-    // A stat on the shared models folder: the quick answer; the worker checks again before it hashes.
-    if (!(await epochFilesPresent(training.filesDir, row))) throw epochFilesGone(chosen);
+    // A stat on this disk or the store: the quick answer; the worker checks again before it hashes.
+    if (!(await epochFilesAvailable(training.filesDir, row))) throw epochFilesGone(chosen);
     if (!(await markEpochDelivered(db, run.id, chosen, interaction.user.id))) {
       throw new UserError('vote-closed', 'Another epoch was just chosen for delivery; the vote is closed.');
     }

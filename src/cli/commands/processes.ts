@@ -15,6 +15,9 @@ import { startWorkerRuntime, type WorkerRuntime } from '../../worker/runtime.ts'
 import { trainRoleRefusal } from '../../worker/train-readiness.ts';
 import { UserError } from '../../core/errors.ts';
 import type { WorkerRole } from '../../queue/contracts.ts';
+import { openStore } from '../../storage/open-store.ts';
+import { useProcessStore } from '../../storage/process-store.ts';
+import { StorageError } from '../../storage/storage-error.ts';
 
 type Part = 'bot' | 'worker';
 
@@ -22,7 +25,7 @@ type Part = 'bot' | 'worker';
 function validateConfig(parts: readonly Part[]): void {
   const wantsBot = parts.includes('bot');
   const wantsWorker = parts.includes('worker');
-  const sections: SectionName[] = ['database', 'redis', 'runtime', 'e621', 'trainer'];
+  const sections: SectionName[] = ['database', 'redis', 'runtime', 'storage', 'e621', 'trainer'];
   if (wantsBot) sections.push('discord');
   // A worker posts progress with the bot token; with the bot in the same process `discord` covers it.
   if (wantsWorker) sections.push('worker', ...(wantsBot ? [] : (['notify'] as const)));
@@ -49,6 +52,15 @@ async function runProcesses(parts: readonly Part[]): Promise<void> {
     roles = roles.filter((role) => role !== 'train');
     if (roles.length === 0) throw new UserError('service-unavailable', refusal);
   }
+  // Every kept file goes through the store: one clear line when it does not answer, before anything starts.
+  const store = openStore(readConfig(['storage', 'runtime']));
+  try {
+    await store.check();
+  } catch (error) {
+    if (error instanceof StorageError) throw new UserError('service-unavailable', error.message);
+    throw error;
+  }
+  useProcessStore(store);
   const services = await openServices(readConfig(['database', 'redis', 'runtime']));
   const e621Config = readConfig(['e621']);
   // One client for the bot and the worker of this process (one autocomplete cache); its pacing is shared

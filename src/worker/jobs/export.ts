@@ -13,6 +13,7 @@ import type { DiscordPoster } from '../../notify/discord-rest.ts';
 import type { JobData } from '../../queue/contracts.ts';
 import { buildDatasetExport, PLACEHOLDER_MODEL } from '../../training/dataset-export.ts';
 import { hidePaths } from '../../training/public-text.ts';
+import { processStore } from '../../storage/process-store.ts';
 import type { JobHandler } from '../runtime.ts';
 
 /**
@@ -65,6 +66,7 @@ export function createExportHandler(deps: ExportJobDeps): JobHandler<'export'> {
         uploadLimit: data.uploadLimitBytes,
         links: deps.links,
         filesDir: deps.filesDir,
+        store: processStore(),
       });
       try {
         await deps.poster.post(data.channelId, message);

@@ -9,7 +9,11 @@ import type { Logger } from '../../log.ts';
 import { acquireImages, type AcquireTask } from '../../e621/acquire.ts';
 import type { E621Client } from '../../e621/client.ts';
 import { collectCandidates } from '../../e621/collect.ts';
+import pLimit from 'p-limit';
+import { materialize, publish } from '../../storage/cache.ts';
 import { cachedImagePath } from '../../storage/images.ts';
+import type { ObjectStore } from '../../storage/object-store.ts';
+import { processStore } from '../../storage/process-store.ts';
 import type { JobHandler } from '../runtime.ts';
 import {
   applyDuplicates,
@@ -78,8 +82,10 @@ export interface FetchSummary extends FetchProgress {
 export interface FetchJobDeps {
   db: Db;
   e621: E621Client;
-  /** DATA_DIR: images are cached under `<dataDir>/images/…` by md5. */
+  /** DATA_DIR: images are cached under `<dataDir>/images/…` by md5 (a cache of the store). */
   dataDir: string;
+  /** Where stored images are kept for every process (default: the process's store). */
+  store?: ObjectStore | null;
   log: Logger;
   /** Called at every step; the caller throttles it into one Discord status message. */
   report: (progress: FetchProgress) => void | Promise<void>;
@@ -205,6 +211,14 @@ export function createFetchHandler(deps: FetchJobDeps): JobHandler<'fetch'> {
             : null;
         return { post, destination: join(deps.dataDir, relative), known };
       });
+      // A cache wiped since the last fetch is refilled from the store: e621 may have deleted the post since.
+      const store = deps.store === undefined ? processStore() : deps.store;
+      const transfers = pLimit(8);
+      await Promise.all(
+        [...relativePaths.values()].map((relative) =>
+          transfers(() => materialize(store, deps.dataDir, relative)),
+        ),
+      );
       await acquireImages(tasks, {
         client: e621,
         maxShortSide: query.maxShortSide,
@@ -220,6 +234,8 @@ export function createFetchHandler(deps: FetchJobDeps): JobHandler<'fetch'> {
             if (result.status === 'stored') {
               if (result.source === 'cached') progress.cached += 1;
               else progress.resized += 1;
+              const relative = relativePaths.get(result.post.id);
+              if (relative) await transfers(() => publish(store, deps.dataDir, relative));
               await recordStored(db, project.id, result.post.id, {
                 ...result.image,
                 path: relativePaths.get(result.post.id) ?? result.image.path,

@@ -42,6 +42,10 @@ import {
 import type { ProjectRow, TrainingRunProgress, TrainingRunRow } from '../../db/schema/index.ts';
 import { createLinkSigner, type LinkSigner } from '../../delivery/links.ts';
 import { modelDeliveryMessage } from '../../delivery/model-message.ts';
+import { runFilesKey, storeDownloadLink } from '../../delivery/store-links.ts';
+import { publish } from '../../storage/cache.ts';
+import type { ObjectStore } from '../../storage/object-store.ts';
+import { processStore } from '../../storage/process-store.ts';
 import { effectiveUploadLimit, formatBytes } from '../../delivery/upload-limit.ts';
 import type { Logger } from '../../log.ts';
 import type { DiscordPoster, OutgoingMessage } from '../../notify/discord-rest.ts';
@@ -102,6 +106,13 @@ export interface TrainJobDeps {
   gpuMemoryGb?: number | undefined;
   /** Download links for models over the upload limit; null when PUBLIC_URL or LINK_SECRET is missing. */
   links: LinkSigner | null;
+  /**
+   * Where the delivered model, the per-epoch files and info files are kept for the bot (default: the process's
+   * store); with an object store, models over the upload limit get its presigned links.
+   */
+  store?: ObjectStore | null;
+  /** How long a presigned link works (LINK_TTL_HOURS; default 7 days). */
+  linkTtlSeconds?: number;
   /** This host: its own leftover `running` rows are failed when the worker starts again. */
   workerName: string;
   /** Extra environment for sd-scripts, read at each run. */
@@ -130,6 +141,7 @@ export const WORKER_STOPPED_MESSAGE =
   'The GPU worker stopped in the middle of this training (it was killed, crashed or restarted), so the run was lost. Press **Start again** on the plan card.';
 
 const HEARTBEAT_MS = 30_000;
+const DEFAULT_LINK_TTL_SECONDS = 7 * 24 * 3600;
 
 /** The train role's dependencies from the worker's configuration (trainer and runtime sections). */
 export function trainDepsFromEnv(deps: {
@@ -173,6 +185,7 @@ export function trainDepsFromEnv(deps: {
     },
     gpuMemoryGb: config.GPU_MEMORY_GB,
     links,
+    linkTtlSeconds: Math.round(config.LINK_TTL_HOURS * 3600),
     workerName: hostname(),
     epochSamples: config.TRAIN_EPOCH_SAMPLES !== 'off',
     trainDevice: config.TRAIN_DEVICE,
@@ -362,6 +375,10 @@ class TrainingSession {
   private readonly controller = new AbortController();
   private readonly status: ThrottledStatus<RunStatus>;
   private readonly channelId: string;
+  /** Shared files (delivered model, epoch files): the store, or null when DATA_DIR is all there is. */
+  private get store(): ObjectStore | null {
+    return this.deps.store === undefined ? processStore() : this.deps.store;
+  }
   private state: RunStatusState = 'preparing';
   /** Loss charts and sample posts, one after another, never blocking the training. */
   private posts: Promise<void> = Promise.resolve();
@@ -827,6 +844,7 @@ class TrainingSession {
         await copyFile(join(outputDir, name), kept);
         await rm(join(outputDir, name), { force: true });
       });
+      await publish(this.store, this.deps.dataDir, runFilesKey(this.run.id, 'epochs', name));
       await setEpochFile(db, { runId: this.run.id, epoch, totalEpochs, filePath: kept });
     }
     await setEpochFile(db, { runId: this.run.id, epoch: totalEpochs, totalEpochs, filePath: deliveredPath });
@@ -835,6 +853,7 @@ class TrainingSession {
       serializeInfoInput(infoInput, this.epochPlan?.planned.map((p) => p.prompt) ?? []),
       'utf8',
     );
+    await publish(this.store, this.deps.dataDir, runFilesKey(this.run.id, 'info-input.json'));
     const epochs = await listEpochs(db, this.run.id);
     const scored = epochs.map((row) => ({ epoch: row.epoch, scores: row.scores }));
     await poster.post(this.channelId, {
@@ -930,6 +949,10 @@ class TrainingSession {
     };
     const info = buildInfoTxt(infoInput);
     await writeFile(join(deliveryDir, 'info.txt'), info, 'utf8');
+    // The bot may be on another machine: the model and its info go to the store before anyone is told.
+    const modelKey = runFilesKey(run.id, fileName);
+    await publish(this.store, deps.dataDir, modelKey);
+    await publish(this.store, deps.dataDir, runFilesKey(run.id, 'info.txt'));
 
     this.show('delivering');
     const headline = `✅ **${project.characterName}** on **${baseModel.name}** is trained: \`${fileName}\`, ${formatBytes(sizeBytes)}, LR ${formatScientific(plan.learningRate.value)}, ${plan.totalSteps.value.steps} steps.\nSHA-256 \`${sha256}\``;
@@ -942,6 +965,8 @@ class TrainingSession {
       infoText: info,
       uploadLimit: this.uploadLimit,
       links: deps.links,
+      storeLink: () =>
+        storeDownloadLink(this.store, modelKey, fileName, deps.linkTtlSeconds ?? DEFAULT_LINK_TTL_SECONDS),
     });
     await deps.poster.post(this.channelId, message);
     await this.offerEpochs(dirname(modelPath), deliveryDir, deliveredPath, plan.epochs.value, {
