@@ -1,15 +1,21 @@
+import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { CHROMIUM } from './helpers/browser.ts';
 import { TEST_PG_ADMIN_URL } from './helpers/database.ts';
 import { TEST_REDIS_URL } from './helpers/redis.ts';
 
 /**
- * Before any test file starts: the suite runs on real PostgreSQL and Redis, so when either is missing the run
- * stops with one line naming it (and how to start it) instead of hundreds of connection failures.
+ * Before any test file starts: the suite runs on real PostgreSQL, Redis and Chromium, so when one is missing the
+ * run stops with one line naming it (and how to get it) instead of hundreds of failures.
  */
 export default async function checkServices(): Promise<void> {
   process.stdout.write(`Kiln tests on Node ${process.version}\n`);
-  const problem = await missingServices(TEST_PG_ADMIN_URL, TEST_REDIS_URL);
+  const problem =
+    (await missingServices(TEST_PG_ADMIN_URL, TEST_REDIS_URL)) ??
+    (existsSync(CHROMIUM)
+      ? null
+      : `kiln tests: Chromium is not installed at ${CHROMIUM} (the web editor's browser test drives it). Install it (apt-get install -y chromium; bash .ci/run does) and run the tests again.`);
   if (problem === null) return;
   process.stderr.write(`${problem}\n`);
   process.exit(1);
