@@ -29,20 +29,28 @@ export function createPacer(options: { minIntervalMs: number }): Pacer {
         lastStart = performance.now();
       });
       queue = turn;
-      if (!signal) return turn;
-      return new Promise<void>((resolve, reject) => {
-        const onAbort = (): void => reject(signal.reason as Error);
-        signal.addEventListener('abort', onAbort, { once: true });
-        turn.then(
-          () => {
-            signal.removeEventListener('abort', onAbort);
-            resolve();
-          },
-          (error: unknown) => reject(error as Error),
-        );
-      });
+      return untilAborted(turn, signal);
     },
   };
+}
+
+/**
+ * A caller's turn, given up when its signal aborts: the turn itself stays in the queue (the schedule is shared),
+ * only this caller stops waiting for it.
+ */
+export function untilAborted(turn: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return turn;
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    turn.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (error: unknown) => reject(error as Error),
+    );
+  });
 }
 
 /** One second between requests: e621's recommended sustained rate. */

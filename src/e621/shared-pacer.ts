@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.ts';
-import { createPacer, E621_MIN_INTERVAL_MS, type Pacer } from './pacer.ts';
+import { createPacer, E621_MIN_INTERVAL_MS, untilAborted, type Pacer } from './pacer.ts';
 
 /**
  * e621 counts requests per account and address, not per process: the bot (previews, autocomplete, tag
@@ -111,18 +111,7 @@ export function createSharedPacer(options: SharedPacerOptions): Pacer {
       if (signal?.aborted) return Promise.reject(signal.reason as Error);
       const turn = queue.then(takeTurn);
       queue = turn.catch(() => undefined);
-      if (!signal) return turn;
-      return new Promise<void>((resolve, reject) => {
-        const onAbort = (): void => reject(signal.reason as Error);
-        signal.addEventListener('abort', onAbort, { once: true });
-        turn.then(
-          () => {
-            signal.removeEventListener('abort', onAbort);
-            resolve();
-          },
-          (error: unknown) => reject(error as Error),
-        );
-      });
+      return untilAborted(turn, signal);
     },
   };
 }
