@@ -210,16 +210,24 @@ async function refuseTextBody(
   content: 'binary' | 'text' | undefined,
 ): Promise<void> {
   const handle = await open(part, 'r');
-  const head = Buffer.alloc(256);
+  const buffer = Buffer.alloc(256);
+  let bytesRead = 0;
   try {
-    await handle.read(head, 0, head.length, 0);
+    ({ bytesRead } = await handle.read(buffer, 0, buffer.length, 0));
   } finally {
     await handle.close();
   }
-  const start = head.toString('latin1').replace(/\0+$/, '').trimStart().toLowerCase();
+  const head = buffer.subarray(0, bytesRead).toString('latin1');
+  // A page is text from its first byte on; a model's bytes may start with '{' by chance, but not stay printable.
+  const printable = [...buffer.subarray(0, bytesRead)].every((byte) =>
+    byte >= 0x20 ? byte !== 0x7f : byte >= 0x09 && byte <= 0x0d,
+  );
+  const start = head.trimStart().toLowerCase();
+  // An HTML page says so in its first bytes; a bare '{', '[' or '<' counts only when the head stays printable.
   const html = start.startsWith('<!doctype html') || start.startsWith('<html') || start.startsWith('<?xml');
   const text =
-    content === 'binary' && (html || start.startsWith('<') || start.startsWith('{') || start.startsWith('['));
+    content === 'binary' &&
+    (html || (printable && (start.startsWith('<') || start.startsWith('{') || start.startsWith('['))));
   const tiny = content === 'binary' && size < MIN_MODEL_BYTES;
   if (!html && !text && !tiny) return;
   await rm(part, { force: true });

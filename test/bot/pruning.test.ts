@@ -308,7 +308,8 @@ describe('pruning with friends', () => {
       expect(text).toContain('Headshots: **1** headshot crops in the dataset');
       expect(text).not.toContain('waiting');
       expect(text).not.toContain('press **Crops**');
-    });
+      // The board is edited within the thread's edit budget, after the galleries (at most 8 s).
+    }, 15_000);
     const cropList = await (
       await h.discord.user(carol).button(board(), `board@1:${projectId}:crops:0`)
     ).waitForOriginal((m) => textOf(m).includes('Crops'));
